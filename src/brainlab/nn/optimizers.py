@@ -1,0 +1,151 @@
+"""Gradient descent and its refinements: SGD (momentum, Nesterov) and Adam.
+
+``step(params, grads)`` moves every parameter array in place, against its
+gradient. Plain full-batch gradient descent is ``SGD`` trained with
+``batch_size=None``. Optional clipping (``clipnorm`` on the global norm of all
+gradients, ``clipvalue`` per element) tames exploding gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Optimizer:
+    """Shared clipping and per-parameter state; subclasses write `update`."""
+
+    name = "base"
+
+    def __init__(self, learning_rate, clipnorm=None, clipvalue=None):
+        if not np.isfinite(learning_rate) or learning_rate <= 0:
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue)):
+            if value is not None and not value > 0:
+                raise ValueError(f"{arg} must be positive or None, got {value!r}")
+        self.learning_rate = float(learning_rate)
+        self.clipnorm, self.clipvalue = clipnorm, clipvalue
+        self.iterations = 0
+        self.state = {}
+
+    def step(self, params, grads):
+        self.iterations += 1
+        if self.clipvalue is not None:
+            for g in grads:
+                np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+        if self.clipnorm is not None:
+            norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+            if norm > self.clipnorm:
+                for g in grads:
+                    g *= self.clipnorm / norm
+        for i, (p, g) in enumerate(zip(params, grads)):
+            self.update(i, p, g)
+
+    def slot(self, i, name, like):
+        """Per-parameter state (velocity, moments), created as zeros on first use."""
+        key = (i, name)
+        if key not in self.state:
+            self.state[key] = np.zeros_like(like)
+        return self.state[key]
+
+    def update(self, i, param, grad):
+        raise NotImplementedError
+
+    def get_config(self):
+        config = {"name": self.name, "learning_rate": self.learning_rate}
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        if self.clipvalue is not None:
+            config["clipvalue"] = self.clipvalue
+        return config
+
+
+class SGD(Optimizer):
+    """v <- momentum v - lr g;  w <- w + v  (Nesterov: w <- w + momentum v - lr g)."""
+
+    name = "sgd"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **clipping):
+        super().__init__(learning_rate, **clipping)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        if nesterov and momentum == 0:
+            raise ValueError("nesterov=True needs a momentum > 0")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def update(self, i, param, grad):
+        if self.momentum == 0:
+            param -= self.learning_rate * grad
+            return
+        velocity = self.slot(i, "velocity", param)
+        velocity *= self.momentum
+        velocity -= self.learning_rate * grad
+        if self.nesterov:
+            param += self.momentum * velocity - self.learning_rate * grad
+        else:
+            param += velocity
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015): step along m_hat / (sqrt(v_hat) + eps), where m and
+    v are running means of g and g^2, bias-corrected for their zero start."""
+
+    name = "adam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **clipping):
+        super().__init__(learning_rate, **clipping)
+        for arg, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0 <= value < 1:
+                raise ValueError(f"{arg} must be in [0, 1), got {value!r}")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def update(self, i, param, grad):
+        m, v = self.slot(i, "m", param), self.slot(i, "v", param)
+        scratch = self.slot(i, "scratch", param)
+        t = self.iterations
+        # m <- b1 m + (1 - b1) g ;  v <- b2 v + (1 - b2) g^2, without temporaries
+        m *= self.beta_1
+        np.multiply(grad, 1.0 - self.beta_1, out=scratch)
+        m += scratch
+        v *= self.beta_2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - self.beta_2
+        v += scratch
+        # w <- w - lr/(1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
+        np.sqrt(v, out=scratch)
+        scratch *= 1.0 / np.sqrt(1.0 - self.beta_2 ** t)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= self.learning_rate / (1.0 - self.beta_1 ** t)
+        param -= scratch
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Adam)}
+
+
+def get_optimizer(optimizer, learning_rate=None):
+    """An Optimizer from a name (with an optional learning rate), a config dict or an instance."""
+    if isinstance(optimizer, Optimizer):
+        if learning_rate is not None:
+            optimizer.learning_rate = float(learning_rate)
+        return optimizer
+    if isinstance(optimizer, dict):
+        return _from_config(optimizer)
+    if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
+        cls = OPTIMIZERS[optimizer.lower()]
+        return cls() if learning_rate is None else cls(learning_rate=learning_rate)
+    raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(OPTIMIZERS)} "
+                     f"or an Optimizer instance")
+
+
+def _from_config(config):
+    config = dict(config)
+    name = config.pop("name", None)
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
+    return OPTIMIZERS[name](**config)
