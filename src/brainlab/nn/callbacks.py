@@ -13,6 +13,9 @@ class Callback:
     def on_train_begin(self, logs=None):
         pass
 
+    def on_epoch_begin(self, epoch):
+        pass
+
     def on_epoch_end(self, epoch, logs):
         pass
 
@@ -82,3 +85,25 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
             self.model.set_parameters(self.best_weights)
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at each epoch's start to schedule(epoch, lr).
+
+    A decaying rate takes big steps early and settles into a minimum late.
+    """
+
+    def __init__(self, schedule):
+        if not callable(schedule):
+            raise ValueError("LearningRateScheduler needs a function schedule(epoch, lr)")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch):
+        rate = float(self.schedule(epoch, self.model.optimizer.learning_rate))
+        if not np.isfinite(rate) or rate <= 0:
+            raise ValueError(f"the schedule gave learning rate {rate!r} at epoch {epoch}; "
+                             f"expected a positive number")
+        self.model.optimizer.learning_rate = rate
+
+    def on_epoch_end(self, epoch, logs):
+        logs["learning_rate"] = self.model.optimizer.learning_rate

@@ -87,15 +87,15 @@ class Sequential:
 
     def compile(self, loss="mse", optimizer="sgd", learning_rate=None, metrics=None):
         """Choose the loss, the optimizer (a name or an object) and the metrics to report."""
-        self.loss = get_loss(loss)
-        self.optimizer = get_optimizer(optimizer, learning_rate)
-        self.metrics = list(metrics or [])
-        for metric in self.metrics:
-            if metric not in ("accuracy",):
+        loss, optimizer = get_loss(loss), get_optimizer(optimizer, learning_rate)
+        metrics = list(metrics or [])
+        for metric in metrics:
+            if metric != "accuracy":
                 raise ValueError(f"unknown metric {metric!r}; expected 'accuracy'")
         for layer in self.layers:
-            if getattr(layer, "activation_name", None) == "step":
+            if layer.activation_name == "step":
                 layer.activation.backward(None, None)  # raises, pointing to Perceptron
+        self.loss, self.optimizer, self.metrics = loss, optimizer, metrics
 
     @property
     def _fused(self):
@@ -185,6 +185,8 @@ class Sequential:
         epochs_bar = tqdm(range(epochs), desc="epochs", unit="epoch",
                           disable=True if verbose != 1 else None, leave=False)
         for epoch in epochs_bar:
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch)
             if shuffle and batch_size < n:
                 order = self.rng.permutation(n)
                 X_epoch, y_epoch = X[order], y[order]
