@@ -146,6 +146,9 @@ class Sequential:
             y = check_features(y.reshape(len(y), -1), self.dtype, "y").reshape(y.shape)
         return X, y
 
+    def _batch(self, name, like, rows):
+        return self.layers[0].buffer(f"batch_{name}", (rows,) + like.shape[1:], like.dtype)
+
     # ---- public API -------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, verbose=1, shuffle=True,
             validation_split=0.0, validation_data=None, callbacks=None):
@@ -187,14 +190,15 @@ class Sequential:
         for epoch in epochs_bar:
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)
-            if shuffle and batch_size < n:
-                order = self.rng.permutation(n)
-                X_epoch, y_epoch = X[order], y[order]
-            else:
-                X_epoch, y_epoch = X, y
+            order = self.rng.permutation(n) if shuffle and batch_size < n else None
             total_loss, correct = 0.0, 0
             for start in range(0, n, batch_size):
-                xb, yb = X_epoch[start:start + batch_size], y_epoch[start:start + batch_size]
+                if order is None:
+                    xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+                else:   # gather the shuffled batch into reused arrays: no epoch-sized copy
+                    rows = order[start:start + batch_size]
+                    xb = np.take(X, rows, axis=0, out=self._batch("x", X, len(rows)))
+                    yb = np.take(y, rows, axis=0, out=self._batch("y", y, len(rows)))
                 output = self._forward(xb, training=True)
                 total_loss += self._loss_value(output, yb) * len(xb)
                 if self.metrics:

@@ -104,20 +104,21 @@ class Adam(Optimizer):
         m, v = self.slot(i, "m", param), self.slot(i, "v", param)
         scratch = self.slot(i, "scratch", param)
         t = self.iterations
-        # m <- b1 m + (1 - b1) g ;  v <- b2 v + (1 - b2) g^2, without temporaries
-        m *= self.beta_1
-        np.multiply(grad, 1.0 - self.beta_1, out=scratch)
+        # m <- m + (1 - b1)(g - m) ;  v <- v + (1 - b2)(g^2 - v): running means, no temporaries
+        np.subtract(grad, m, out=scratch)
+        scratch *= 1.0 - self.beta_1
         m += scratch
-        v *= self.beta_2
         np.multiply(grad, grad, out=scratch)
+        scratch -= v
         scratch *= 1.0 - self.beta_2
         v += scratch
-        # w <- w - lr/(1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
+        # w <- w - lr/(1 - b1^t) * m / (sqrt(v/(1 - b2^t)) + eps), multiplied through by
+        # sqrt(1 - b2^t) so that the bias corrections become two scalars
+        root_correction = np.sqrt(1.0 - self.beta_2 ** t)
         np.sqrt(v, out=scratch)
-        scratch *= 1.0 / np.sqrt(1.0 - self.beta_2 ** t)
-        scratch += self.epsilon
+        scratch += self.epsilon * root_correction
         np.divide(m, scratch, out=scratch)
-        scratch *= self.learning_rate / (1.0 - self.beta_1 ** t)
+        scratch *= self.learning_rate * root_correction / (1.0 - self.beta_1 ** t)
         param -= scratch
 
     def get_config(self):
