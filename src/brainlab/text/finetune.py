@@ -1,0 +1,174 @@
+"""Fine-tuning: the whole encoder and the head trained together in PyTorch.
+
+The head starts from the trained `features` head (a linear probe first, then
+fine-tuning), so the first steps refine a working classifier instead of
+pushing random gradients into the pretrained weights. AdamW with a linear
+warm-up and linear decay, gradient clipping, and early stopping on the
+validation loss with the best weights kept.
+"""
+from __future__ import annotations
+
+import copy
+import sys
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+_TORCH_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu")
+
+
+class ClassifierNetwork(torch.nn.Module):
+    """encoder -> mean pooling -> standardisation -> head, as one torch module."""
+
+    def __init__(self, encoder, head, mean, std):
+        super().__init__()
+        self.pool = encoder.pool
+        self.encoder = encoder.model
+        self.register_buffer("mean", torch.tensor(mean))
+        self.register_buffer("std", torch.tensor(std))
+        self.head = torch.nn.Sequential(*head_to_torch(head))
+
+    def forward(self, input_ids, mask):
+        states = self.encoder(input_ids=input_ids, attention_mask=mask,
+                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        return self.head((self.pool(states, mask) - self.mean) / self.std)
+
+
+def head_to_torch(head):
+    """The layers of a brainlab.nn head as torch modules; the final softmax is left out
+    (cross-entropy takes logits)."""
+    from ..nn.layers import Activation, Dense, Dropout
+
+    modules = []
+    for i, layer in enumerate(head.layers):
+        last = i == len(head.layers) - 1
+        if isinstance(layer, Dense):
+            linear = torch.nn.Linear(layer.input_dim, layer.units)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(layer.W.T.astype(np.float32)))
+                linear.bias.copy_(torch.from_numpy(layer.b.astype(np.float32)))
+            modules.append(linear)
+        elif isinstance(layer, Dropout):
+            modules.append(torch.nn.Dropout(layer.rate))
+        elif not isinstance(layer, Activation):
+            raise ValueError(f"cannot fine-tune a head with layer {layer!r}")
+        name = layer.activation_name
+        if name is None or (last and name == "softmax"):
+            continue
+        if name not in _TORCH_ACTIVATIONS:
+            raise ValueError(f"cannot fine-tune a head with activation {name!r} inside")
+        modules.append({"relu": torch.nn.ReLU(), "tanh": torch.nn.Tanh(),
+                        "sigmoid": torch.nn.Sigmoid(), "linear": torch.nn.Identity(),
+                        "leaky_relu": torch.nn.LeakyReLU(0.01)}[name])
+    return modules
+
+
+def copy_head_back(torch_head, head):
+    """Write the trained torch Linear weights back into the brainlab.nn head."""
+    linears = [m for m in torch_head if isinstance(m, torch.nn.Linear)]
+    denses = [layer for layer in head.layers if layer.params]
+    for linear, dense in zip(linears, denses):
+        dense.W[...] = linear.weight.detach().numpy().T
+        dense.b[...] = linear.bias.detach().numpy()
+
+
+class FineTuner:
+    """Trains a ClassifierNetwork end to end; the model/trainer split of SetFit."""
+
+    def __init__(self, epochs=4, learning_rate=5e-5, head_learning_rate=1e-3, batch_size=16,
+                 warmup_fraction=0.1, max_grad_norm=1.0, weight_decay=0.01, patience=1,
+                 seed=0, verbose=1):
+        if epochs < 1:
+            raise ValueError(f"fine-tuning epochs must be at least 1, got {epochs}")
+        self.epochs, self.learning_rate, self.head_learning_rate = epochs, learning_rate, \
+            head_learning_rate
+        self.batch_size, self.warmup_fraction, self.max_grad_norm = batch_size, \
+            warmup_fraction, max_grad_norm
+        self.weight_decay, self.patience, self.seed, self.verbose = weight_decay, patience, \
+            seed, verbose
+        self.history = {"loss": [], "val_loss": [], "val_accuracy": []}
+        self.best_epoch = None
+
+    def _batches(self, ids, rng=None):
+        order = rng.permutation(len(ids)) if rng is not None else \
+            np.argsort([-len(i) for i in ids], kind="stable")
+        for start in range(0, len(ids), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            width = max(len(ids[i]) for i in batch)
+            input_ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                input_ids[row, :len(ids[i])] = torch.tensor(ids[i])
+                mask[row, :len(ids[i])] = 1
+            yield batch, input_ids, mask
+
+    def evaluate(self, network, ids, targets):
+        network.eval()
+        total, correct = 0.0, 0
+        with torch.inference_mode():
+            for batch, input_ids, mask in self._batches(ids):
+                logits = network(input_ids, mask)
+                y = torch.from_numpy(targets[batch])
+                total += float(torch.nn.functional.cross_entropy(logits, y, reduction="sum"))
+                correct += int((logits.argmax(1) == y).sum())
+        return total / len(ids), correct / len(ids)
+
+    def fit(self, network, train_ids, train_targets, val_ids, val_targets):
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        train_targets = np.asarray(train_targets)
+        val_targets = None if val_targets is None else np.asarray(val_targets)
+        head_params = list(network.head.parameters())
+        head_ids = {id(p) for p in head_params}
+        encoder_params = [p for p in network.parameters() if id(p) not in head_ids]
+        optimizer = torch.optim.AdamW([
+            {"params": encoder_params, "lr": self.learning_rate},
+            {"params": head_params, "lr": self.head_learning_rate}],
+            weight_decay=self.weight_decay)
+        steps_per_epoch = -(-len(train_ids) // self.batch_size)
+        total_steps = steps_per_epoch * self.epochs
+        warmup = max(1, int(total_steps * self.warmup_fraction))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: min((step + 1) / warmup,
+                                        max(0.0, (total_steps - step) / max(1, total_steps - warmup))))
+        validate = val_ids is not None and len(val_ids) > 0
+        # epoch 0 is the linear probe itself: fine-tuning must beat it to be kept
+        best_loss = self.evaluate(network, val_ids, val_targets)[0] if validate else np.inf
+        best_state, self.best_epoch, waited = copy.deepcopy(network.state_dict()), 0, 0
+        bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", file=sys.stderr,
+                   disable=True if not self.verbose else None, leave=False)
+        for epoch in range(1, self.epochs + 1):
+            network.train()
+            running = 0.0
+            for batch, input_ids, mask in self._batches(train_ids, rng):
+                logits = network(input_ids, mask)
+                loss = torch.nn.functional.cross_entropy(
+                    logits, torch.from_numpy(train_targets[batch]))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(network.parameters(), self.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                running += float(loss) * len(batch)
+                bar.update(1)
+                bar.set_postfix(epoch=epoch, loss=f"{float(loss):.3f}")
+            self.history["loss"].append(running / len(train_ids))
+            if not validate:   # too few labels to hold any out: keep the last epoch
+                best_state, self.best_epoch = None, epoch
+                continue
+            val_loss, val_accuracy = self.evaluate(network, val_ids, val_targets)
+            self.history["val_loss"].append(val_loss)
+            self.history["val_accuracy"].append(val_accuracy)
+            if val_loss < best_loss:
+                best_loss, best_state, self.best_epoch, waited = val_loss, \
+                    copy.deepcopy(network.state_dict()), epoch, 0
+            else:
+                waited += 1
+                if waited > self.patience:
+                    break
+        bar.close()
+        if best_state is not None:
+            network.load_state_dict(best_state)
+        network.eval()
+        return self.history
