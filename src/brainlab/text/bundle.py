@@ -24,7 +24,8 @@ from ..nn.io import load_npz
 FORMAT = "brainlab.text.TextClassifier"
 
 
-def save_classifier(classifier, directory, scores=None, data=None):
+def save_classifier(classifier, directory, scores=None, data=None, summary=None):
+    """Everything `load_classifier` needs, plus a model card and (given) summary.json."""
     meta = {
         "format": FORMAT, "format_version": 1,
         "strategy": classifier.strategy, "classes": classifier.classes_,
@@ -48,6 +49,8 @@ def save_classifier(classifier, directory, scores=None, data=None):
             np.savez(tmp / "features.npz", mean=classifier.mean, std=classifier.std)
         if classifier.strategy == "finetune":
             _save_encoder(classifier.encoder, tmp / "encoder")
+        if summary is not None:
+            write_json(tmp / "summary.json", summary)
         write_json(tmp / "brainlab.json", meta)
         write_text(tmp / "README.md", model_card(meta))
 

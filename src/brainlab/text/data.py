@@ -222,3 +222,51 @@ def load_data(source, text_column="text", label_column="label"):
     if str(source) in BUILTIN_DATASETS:
         return BUILTIN_DATASETS[str(source)]()
     return read_dataset(source, text_column, label_column)
+
+
+def stream_texts(path, text_column="text", format=None):
+    """(row number, text) one at a time, for files too large to hold in memory.
+
+    A ``.txt`` file is one text per line; CSV, TSV and JSONL use `text_column`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory; expected a file of texts")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
+    kind = "txt" if path.suffix.lower() == ".txt" else _format(path, format)
+    handle = open(path, encoding="utf-8-sig", newline="")
+    number = 0
+    try:
+        with handle:
+            if kind == "txt":
+                for number, line in enumerate(handle, start=1):
+                    yield number, line.rstrip("\r\n")
+            elif kind == "jsonl":
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as error:
+                        raise ValueError(f"{path}: row {number} is not valid JSON "
+                                         f"({error.msg})") from None
+                    if not isinstance(record, dict) or text_column not in record:
+                        raise ValueError(f"{path}: row {number} has no field {text_column!r}")
+                    yield number, str(record[text_column] or "")
+            else:
+                csv.field_size_limit(sys.maxsize)
+                reader = csv.reader(handle, delimiter="\t" if kind == "tsv" else ",")
+                header = next(reader, None)
+                if not header or text_column not in header:
+                    raise ValueError(f"{path}: no column {text_column!r}; the columns are "
+                                     f"{header or []}")
+                column = header.index(text_column)
+                for record in reader:
+                    number = reader.line_num
+                    yield number, record[column] if column < len(record) else ""
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 (invalid byte 0x{error.object[error.start]:02x} "
+                         f"after row {number}); save the file as UTF-8") from None

@@ -1,0 +1,190 @@
+"""`brainlab text train|evaluate|predict|compare` and `brainlab demo`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DEMO_OUT = Path("reports/bbc-news")
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("text", help="transfer learning for text classification")
+    commands = parser.add_subparsers(dest="text_command", required=True)
+
+    def data_options(command, labels=True):
+        command.add_argument("data", help="CSV, TSV or JSONL file (UTF-8), or a shipped data "
+                             "set: bbc-news, chinese-reviews")
+        command.add_argument("--text-column", default="text")
+        if labels:
+            command.add_argument("--label-column", default="label")
+
+    train = commands.add_parser("train", help="fit a classifier and save it")
+    data_options(train)
+    train.add_argument("--strategy", choices=("features", "finetune", "scratch"),
+                       default="features")
+    train.add_argument("--out", type=Path, required=True, help="directory for the model")
+    held_out = train.add_mutually_exclusive_group()
+    held_out.add_argument("--test", help="a separate labelled file to score on")
+    held_out.add_argument("--test-size", type=float, default=0.2,
+                          help="stratified fraction held out for scoring (default 0.2)")
+    _model_options(train)
+    train.add_argument("--hidden-units", type=int, default=0,
+                       help="0 = logistic head (default); else one hidden ReLU layer")
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(handler=run_train)
+
+    evaluate = commands.add_parser("evaluate", help="score a saved model; markdown + PNG report")
+    evaluate.add_argument("model", type=Path)
+    data_options(evaluate)
+    evaluate.add_argument("--out", type=Path, default=Path("reports/evaluation"))
+    evaluate.add_argument("--int8", action="store_true", help="int8 encoder (faster)")
+    evaluate.set_defaults(handler=run_evaluate)
+
+    predict = commands.add_parser("predict", help="label texts with a saved model")
+    predict.add_argument("model", type=Path)
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="one text to label")
+    source.add_argument("data", nargs="?", help="CSV/TSV/JSONL with --text-column, or a .txt "
+                        "file with one text per line; read and written in chunks")
+    predict.add_argument("--text-column", default="text")
+    predict.add_argument("--out", type=Path, help="output .csv or .jsonl (default: stdout)")
+    predict.add_argument("--format", choices=("csv", "jsonl"),
+                         help="output format (default: from --out, else csv)")
+    predict.add_argument("--chunk-size", type=int, default=1024)
+    predict.add_argument("--int8", action="store_true", help="int8 encoder (faster)")
+    predict.set_defaults(handler=run_predict)
+
+    compare = commands.add_parser("compare", help="scratch vs features vs finetune across "
+                                  "label budgets; learning curve, time plot and table")
+    data_options(compare)
+    compare.add_argument("--out", type=Path, required=True, help="report directory")
+    compare.add_argument("--budgets", default="8,32,128,512,all",
+                         help="labels per class, comma-separated (default 8,32,128,512,all)")
+    compare.add_argument("--seeds", type=int, default=3,
+                         help="seeds for budgets up to --small-budget (default 3)")
+    compare.add_argument("--small-budget", type=int, default=32)
+    compare.add_argument("--strategies", default="scratch,features,finetune")
+    compare.add_argument("--finetune-budgets", default=None,
+                         help="budgets at which to fine-tune (default: all of --budgets)")
+    compare.add_argument("--test-size", type=float, default=0.2)
+    _model_options(compare)
+    compare.set_defaults(handler=run_compare)
+
+
+def _model_options(command):
+    command.add_argument("--encoder", default=None, help="local Hugging Face model directory "
+                         "(or hub id where a network exists); default: all-MiniLM-L6-v2 shipped")
+    command.add_argument("--int8", action="store_true",
+                         help="int8 dynamic quantization of the encoder's linear layers")
+
+
+def _load(args, labels=True):
+    from .data import load_data
+
+    if labels:
+        return load_data(args.data, args.text_column, args.label_column)
+    return load_data(args.data, args.text_column)
+
+
+def _print_scores(scores):
+    print(f"accuracy {scores['accuracy']:.4f}  macro-F1 {scores['macro_f1']:.4f}  "
+          f"({scores['n']} held-out texts)")
+    for label, row in scores["per_class"].items():
+        print(f"  {label:>20}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
+              f"F1 {row['f1']:.3f} (n={row['support']})")
+
+
+def run_train(args):
+    from .bundle import save_classifier
+    from .classifier import TextClassifier
+    from .data import load_data, stratified_split
+
+    if args.encoder and args.strategy == "scratch":
+        raise ValueError("--encoder has no effect with --strategy scratch")
+    dataset = _load(args)
+    if args.test:
+        train, test = dataset, load_data(args.test, args.text_column, args.label_column)
+    else:
+        train, test = stratified_split(dataset, args.test_size, seed=args.seed)
+    print(f"{dataset.source}: {len(train)} texts to train on, {len(test)} to score; "
+          f"strategy {args.strategy}", file=sys.stderr)
+    classifier = TextClassifier(strategy=args.strategy, encoder=args.encoder, seed=args.seed,
+                                precision="int8" if args.int8 else "fp32",
+                                hidden_units=args.hidden_units, verbose=1)
+    if args.strategy == "finetune" and args.int8:
+        classifier.precision = "fp32"   # fine-tune and save in fp32; --int8 applies at load
+    classifier.fit(train.texts, train.labels)
+    scores = classifier.evaluate(test.texts, test.labels)
+    _print_scores(scores)
+    if classifier.encoder is not None and classifier.encoder.truncated:
+        print(f"note: {classifier.encoder.truncated} text(s) were longer than "
+              f"{classifier.encoder.max_length} tokens and were truncated", file=sys.stderr)
+    summary = {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"],
+               "strategy": args.strategy, "train_size": len(train), "test_size": len(test),
+               "fit_seconds": classifier.info["fit_seconds"]}
+    save_classifier(classifier, args.out, scores=scores, data=dataset.source, summary=summary)
+    print(f"model saved to {args.out}")
+
+
+def run_evaluate(args):
+    from ..files import write_json, write_text
+    from .classifier import TextClassifier
+    from .report import evaluation_markdown, plot_confusion
+
+    classifier = TextClassifier.load(args.model, precision="int8" if args.int8 else None)
+    dataset = _load(args)
+    scores = classifier.evaluate(dataset.texts, dataset.labels)
+    _print_scores(scores)
+    plot_confusion(scores, args.out / "confusion.png", f"{args.model.name} on {Path(dataset.source).name}")
+    write_text(args.out / "report.md", evaluation_markdown(
+        scores, f"Evaluation of {args.model}", [f"data: {dataset.source} ({len(dataset)} texts)",
+                                                f"strategy: {classifier.strategy}"]))
+    write_json(args.out / "scores.json", scores)
+    write_json(args.out / "summary.json", {"accuracy": scores["accuracy"],
+                                           "macro_f1": scores["macro_f1"], "n": scores["n"]})
+    print(f"report: {args.out / 'report.md'}")
+
+
+def run_predict(args):
+    from .classifier import TextClassifier
+    from .predict import stream_predictions
+
+    classifier = TextClassifier.load(args.model, precision="int8" if args.int8 else None)
+    output_format = args.format or (
+        "jsonl" if args.out and args.out.suffix.lower() in (".jsonl", ".json") else "csv")
+    if args.text is not None:
+        texts = iter([(1, args.text)])
+    else:
+        from .data import stream_texts
+
+        texts = stream_texts(args.data, args.text_column)
+    count = stream_predictions(classifier, texts, args.out, output_format, args.chunk_size)
+    if args.out:
+        print(f"{count} predictions written to {args.out}", file=sys.stderr)
+
+
+def run_compare(args):
+    from .compare import parse_budgets, run_compare as compare
+
+    dataset = _load(args)
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    rows, text = compare(
+        dataset, args.out, strategies=strategies, budgets=parse_budgets(args.budgets),
+        small_budget_seeds=args.seeds, small_budget=args.small_budget,
+        finetune_budgets=parse_budgets(args.finetune_budgets) if args.finetune_budgets else None,
+        test_size=args.test_size, encoder=args.encoder,
+        precision="int8" if args.int8 else "fp32")
+    print(text)
+    print(f"report: {args.out / 'report.md'} (learning_curve.png, training_time.png)")
+
+
+def run_demo(args):
+    """compare on BBC News with budgets and seeds that fit ~10 minutes on 2 cores."""
+    import argparse
+
+    print("brainlab demo: transfer learning vs. from scratch on BBC News (2,225 articles, "
+          "5 topics)", file=sys.stderr)
+    run_compare(argparse.Namespace(
+        data="bbc-news", text_column="text", label_column="label", out=DEMO_OUT,
+        budgets="8,32,128,all", seeds=3, small_budget=32, strategies="scratch,features,finetune",
+        finetune_budgets="8,32", test_size=0.2, encoder=None, int8=False))
