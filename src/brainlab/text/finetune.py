@@ -150,9 +150,9 @@ class FineTuner:
                 torch.nn.utils.clip_grad_norm_(network.parameters(), self.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
-                running += float(loss) * len(batch)
+                running += float(loss.detach()) * len(batch)
                 bar.update(1)
-                bar.set_postfix(epoch=epoch, loss=f"{float(loss):.3f}")
+                bar.set_postfix(epoch=epoch, loss=f"{float(loss.detach()):.3f}")
             self.history["loss"].append(running / len(train_ids))
             if not validate:   # too few labels to hold any out: keep the last epoch
                 best_state, self.best_epoch = None, epoch

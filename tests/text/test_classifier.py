@@ -1,0 +1,111 @@
+"""TextClassifier: the three strategies, saving, seeds, int8 and the encoder's batching."""
+import numpy as np
+import pytest
+
+from brainlab.text import TextClassifier
+from brainlab.text.encoders import TransformerEncoder
+
+FAST = {"finetune": {"finetune_epochs": 1, "max_length": 32}}
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return TransformerEncoder().load()
+
+
+@pytest.mark.parametrize("strategy", ["scratch", "features", "finetune"])
+def test_each_strategy_learns_saves_and_loads(strategy, small_data, tmp_path):
+    texts, labels = small_data
+    classifier = TextClassifier(strategy=strategy, seed=0, **FAST.get(strategy, {}))
+    classifier.fit(texts, labels)
+    assert classifier.classes_ == ["food", "sport", "tech"]
+    probabilities = classifier.predict_proba(texts)
+    assert probabilities.shape == (len(texts), 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+    scores = classifier.evaluate(texts, labels)
+    assert scores["accuracy"] >= 0.9, scores
+    assert set(scores) >= {"accuracy", "macro_f1", "per_class", "confusion"}
+    assert np.sum(scores["confusion"]) == len(texts)
+    classifier.save(tmp_path / "model")
+    loaded = TextClassifier.load(tmp_path / "model")
+    unseen = ["the goalkeeper made a save", "a new processor for phones", "bake the bread"]
+    np.testing.assert_array_equal(loaded.predict_proba(unseen), classifier.predict_proba(unseen))
+    assert loaded.predict(unseen) == classifier.predict(unseen)
+    if strategy == "finetune":
+        assert (tmp_path / "model" / "encoder" / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("strategy", ["scratch", "features"])
+def test_same_seed_same_predictions(strategy, small_data):
+    texts, labels = small_data
+    runs = [TextClassifier(strategy=strategy, seed=3).fit(texts, labels).predict_proba(texts)
+            for _ in range(2)]
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_features_are_cached_on_disk(small_data, encoder):
+    texts, labels = small_data
+    TextClassifier(strategy="features").fit(texts, labels)
+    calls = []
+    original = TransformerEncoder.encode
+
+    def counting(self, batch, *args, **kwargs):
+        calls.append(len(batch))
+        return original(self, batch, *args, **kwargs)
+
+    TransformerEncoder.encode = counting
+    try:
+        TextClassifier(strategy="features", seed=1).fit(texts, labels)
+    finally:
+        TransformerEncoder.encode = original
+    assert calls == []
+
+
+def test_int8_and_fp32_give_the_same_labels(small_data):
+    texts, labels = small_data
+    fp32 = TextClassifier(strategy="features").fit(texts, labels)
+    int8 = TextClassifier(strategy="features", precision="int8").fit(texts, labels)
+    assert int8.encoder.precision == "int8"
+    unseen = ["the midfielder passed to the winger", "the phone gets a software patch",
+              "add salt to the pasta water", "the referee showed a red card",
+              "a faster graphics card for games", "roast the chicken with garlic"]
+    assert int8.predict(unseen) == fp32.predict(unseen)
+
+
+def test_length_sorted_batching_keeps_the_callers_order(encoder):
+    texts = ["short", "a much longer text that has many more tokens than the others do here",
+             "medium length text", "x " * 300, "another one"]
+    together = encoder.encode(texts, batch_size=2)
+    alone = np.stack([encoder.encode([t])[0] for t in texts])
+    np.testing.assert_allclose(together, alone, atol=2e-5)
+    before = encoder.truncated
+    encoder.encode(["word " * 1000])
+    assert encoder.truncated == before + 1   # 1000 words > 256 tokens: counted
+
+
+def test_fp32_embeddings_match_sentence_transformers(encoder):
+    st = pytest.importorskip("sentence_transformers")
+    from brainlab.text.encoders import default_model_path
+
+    texts = ["A man is eating food.", "La tortue court vite.", "word " * 400, "数据"]
+    reference = st.SentenceTransformer(str(default_model_path()), device="cpu").encode(texts)
+    ours = encoder.encode(texts)
+    cosine = (ours * reference).sum(1) / np.linalg.norm(ours, axis=1) / \
+        np.linalg.norm(reference, axis=1)
+    assert cosine.min() >= 0.9999
+
+
+def test_bad_api_input():
+    with pytest.raises(ValueError, match="unknown strategy"):
+        TextClassifier(strategy="magic")
+    classifier = TextClassifier(strategy="scratch")
+    with pytest.raises(ValueError, match="not fitted"):
+        classifier.predict(["hello"])
+    with pytest.raises(ValueError, match="2 texts but 1 labels"):
+        classifier.fit(["a", "b"], ["x"])
+    with pytest.raises(ValueError, match="label 1 is missing"):
+        classifier.fit(["a", "b"], ["x", None])
+    with pytest.raises(ValueError, match="text 0 is empty"):
+        classifier.fit(["  ", "b"], ["x", "y"])
+    with pytest.raises(ValueError, match="only one class"):
+        classifier.fit(["a", "b"], ["x", "x"])

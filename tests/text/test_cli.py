@@ -1,0 +1,157 @@
+"""`brainlab text ...` end to end, and every bad input: one line on stderr, exit code 2."""
+import csv
+import json
+import shutil
+
+import pytest
+
+from brainlab.cli import main
+from brainlab.text.encoders import default_model_path
+
+from .conftest import small_rows, write_csv
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_lines(err):
+    return [line for line in err.splitlines() if line.startswith("brainlab: error")]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A scratch model trained through the CLI, shared by the predict/evaluate tests."""
+    root = tmp_path_factory.mktemp("trained")
+    data = write_csv(root / "small.csv", small_rows())
+    assert main(["text", "train", str(data), "--strategy", "scratch", "--out",
+                 str(root / "model"), "--test-size", "0.25"]) == 0
+    return root
+
+
+def test_train_writes_a_model_and_summary(trained):
+    model = trained / "model"
+    assert {p.name for p in model.iterdir()} >= {"brainlab.json", "head", "README.md",
+                                                  "summary.json"}
+    summary = json.loads((model / "summary.json").read_text())
+    assert summary["accuracy"] >= 0.9 and summary["strategy"] == "scratch"
+
+
+def test_predict_one_text_and_a_file(trained, tmp_path, capsys):
+    code, out, _ = run(capsys, "text", "predict", trained / "model", "--text",
+                       "the striker scored a goal")
+    assert code == 0
+    header, row = list(csv.reader(out.splitlines()))
+    assert header == ["row", "label", "p_food", "p_sport", "p_tech"] and row[1] == "sport"
+    code, _, _ = run(capsys, "text", "predict", trained / "model", trained / "small.csv",
+                     "--out", tmp_path / "p.jsonl")
+    lines = (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()
+    assert code == 0 and len(lines) == len(small_rows())
+    assert set(json.loads(lines[0])["probabilities"]) == {"food", "sport", "tech"}
+
+
+def test_evaluate_writes_report_and_png(trained, tmp_path, capsys):
+    code, out, _ = run(capsys, "text", "evaluate", trained / "model", trained / "small.csv",
+                       "--out", tmp_path / "report")
+    assert code == 0 and "accuracy" in out
+    assert (tmp_path / "report" / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| sport |" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_streaming_predict_writes_every_line_once_in_order(trained, tmp_path, capsys):
+    big = tmp_path / "big.txt"
+    words = ["goal match team", "phone chip software", "bread soup garlic"]
+    big.write_text("".join(f"{words[i % 3]} {i}\n" for i in range(100_000)), encoding="utf-8")
+    code, _, _ = run(capsys, "text", "predict", trained / "model", big, "--out",
+                     tmp_path / "out.csv", "--chunk-size", "4096")
+    assert code == 0
+    with open(tmp_path / "out.csv", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))[1:]
+    assert [int(r[0]) for r in rows] == list(range(1, 100_001))
+    assert [r[1] for r in rows[:3]] == ["sport", "tech", "food"]
+
+
+def _not_hf_model(tmp_path):
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    return folder
+
+
+def _corrupt_model(tmp_path):
+    folder = tmp_path / "corrupt"
+    shutil.copytree(default_model_path(), folder)
+    (folder / "model.safetensors").write_bytes(b"\x00" * 64 + b"not safetensors")
+    return folder
+
+
+BAD_CASES = {
+    "missing file": (lambda p: ["text", "train", p / "nope.csv", "--out", p / "m"],
+                     "nope.csv: no such file"),
+    "missing column": (lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()),
+                                  "--text-column", "body", "--out", p / "m"],
+                       "no column 'body'"),
+    "missing model directory": (lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()),
+                                           "--encoder", p / "no_such_model", "--out", p / "m"],
+                                "no_such_model: no such directory"),
+    "empty file": (lambda p: ["text", "train", _write(p / "e.csv", b""), "--out", p / "m"],
+                   "the file is empty"),
+    "not utf-8": (lambda p: ["text", "train", _write(p / "l.csv", "text,label\ncafé,a\n"
+                                                     .encode("latin-1")), "--out", p / "m"],
+                  "not UTF-8"),
+    "missing label": (lambda p: ["text", "train", _write(p / "n.csv", b"text,label\na,x\nb,\n"),
+                                 "--out", p / "m"], "row 3, column 'label': missing label"),
+    "one class": (lambda p: ["text", "train", _write(p / "o.csv", b"text,label\na,x\nb,x\n"),
+                             "--out", p / "m"], "only one class"),
+    "class too small to split": (
+        lambda p: ["text", "train", write_csv(p / "s.csv", small_rows() + [
+            {"text": "lonely example", "label": "rare"}]), "--out", p / "m"],
+        "{'rare': 1} have fewer than 2 examples"),
+    "not a hugging face model": (
+        lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()), "--encoder",
+                   _not_hf_model(p), "--out", p / "m"], "no config.json"),
+    "corrupt weights": (
+        lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()), "--encoder",
+                   _corrupt_model(p), "--out", p / "m"], "weights could not be loaded"),
+    "predict with a non-model directory": (
+        lambda p: ["text", "predict", _not_hf_model(p), "--text", "hi"],
+        "not a saved brainlab text model"),
+}
+
+
+def _write(path, content):
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_is_one_line_and_exit_code_2(case, tmp_path, capsys):
+    make_argv, message = BAD_CASES[case]
+    code, _, err = run(capsys, *make_argv(tmp_path))
+    assert code == 2
+    lines = error_lines(err)
+    assert len(lines) == 1 and message in lines[0], err
+    assert "Traceback" not in err
+    assert not (tmp_path / "m").exists()   # nothing that looks like a model was left
+
+
+def test_empty_texts_are_skipped_with_a_warning(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", small_rows() + [{"text": " ", "label": "food"}])
+    code, _, err = run(capsys, "text", "train", data, "--strategy", "scratch", "--out",
+                       tmp_path / "m")
+    assert code == 0 and "skipped 1 empty text(s)" in err
+
+
+def test_interrupted_training_leaves_no_model(tmp_path, monkeypatch, capsys):
+    from brainlab.text import bundle
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bundle, "model_card", crash)   # dies halfway through writing
+    code, _, _ = run(capsys, "text", "train", write_csv(tmp_path / "d.csv", small_rows()),
+                     "--strategy", "scratch", "--out", tmp_path / "m")
+    assert code == 130
+    assert [p.name for p in tmp_path.iterdir()] == ["d.csv"]

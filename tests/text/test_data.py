@@ -1,0 +1,87 @@
+"""Reading labelled files, shipped data sets and splits."""
+import json
+from collections import Counter
+
+import pytest
+
+from brainlab.text.data import (load_bbc_news, load_chinese_reviews, read_dataset,
+                                sample_per_class, stratified_split, stream_texts)
+
+from .conftest import small_rows, write_csv
+
+
+def test_csv_tsv_and_jsonl_with_chosen_columns(tmp_path):
+    rows = [{"body": r["text"], "topic": r["label"]} for r in small_rows(2)]
+    csv_path = write_csv(tmp_path / "a.csv", rows, ("body", "topic"))
+    tsv_path = write_csv(tmp_path / "a.tsv", rows, ("body", "topic"), delimiter="\t")
+    jsonl_path = tmp_path / "a.jsonl"
+    jsonl_path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for path in (csv_path, tsv_path, jsonl_path):
+        data = read_dataset(path, "body", "topic")
+        assert data.texts == [r["body"] for r in rows]
+        assert data.labels == [r["topic"] for r in rows]
+
+
+def test_integer_labels_stay_integers(tmp_path):
+    path = tmp_path / "ints.jsonl"
+    path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": "0"}\n', encoding="utf-8")
+    assert read_dataset(path).labels == [1, 0]
+
+
+def test_empty_texts_are_skipped_and_counted(tmp_path, capsys):
+    rows = small_rows(2) + [{"text": "   ", "label": "food"}, {"text": "", "label": "tech"}]
+    data = read_dataset(write_csv(tmp_path / "e.csv", rows))
+    assert len(data) == len(rows) - 2 and data.skipped_empty == 2
+    assert "skipped 2 empty text(s)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "the file is empty"),
+    (b"text,label\n", "no data rows"),
+    (b"text,label\ncaf\xe9,food\n", r"not UTF-8 \(invalid byte 0xe9 at line 2"),
+    (b"text,label\nhello,\nworld,x\n", r"row 2, column 'label': missing label"),
+    (b"text,label\nhello,a\nworld,a\n", r"only one class \('a'\)"),
+])
+def test_bad_files_name_the_problem(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        read_dataset(path)
+
+
+def test_missing_file_and_column(tmp_path, small_csv):
+    with pytest.raises(ValueError, match="no such file"):
+        read_dataset(tmp_path / "nope.csv")
+    with pytest.raises(ValueError, match=r"no column 'review'; the columns are \['label', 'text'\]"):
+        read_dataset(small_csv, text_column="review")
+
+
+def test_stratified_split_keeps_proportions_and_refuses_tiny_classes(small_csv):
+    data = read_dataset(small_csv)
+    train, test = stratified_split(data, 0.25, seed=0)
+    assert Counter(test.labels) == {"sport": 6, "tech": 6, "food": 6}
+    assert not set(train.texts) & set(test.texts)
+    tiny = data.subset([0, 1, 24])   # one 'tech' example
+    with pytest.raises(ValueError, match="fewer than 2 examples"):
+        stratified_split(tiny, 0.5)
+    assert Counter(sample_per_class(data, 3, seed=1).labels) == {"sport": 3, "tech": 3, "food": 3}
+
+
+def test_stream_texts_reads_rows_in_order(tmp_path, small_csv):
+    rows = list(stream_texts(small_csv))
+    assert [text for _, text in rows] == [r["text"] for r in small_rows()]
+    assert rows[0][0] == 2   # line numbers count the header
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine\nbad \xff byte\n")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        list(stream_texts(bad))
+
+
+def test_shipped_data_sets():
+    bbc = load_bbc_news()
+    assert len(bbc) == 2225
+    assert Counter(bbc.labels) == {"business": 510, "entertainment": 386, "politics": 417,
+                                   "sports": 511, "tech": 401}
+    reviews = load_chinese_reviews()
+    assert len(set(reviews.texts)) == len(reviews) > 15000
+    assert set(reviews.labels) == {"pos", "neg"}
