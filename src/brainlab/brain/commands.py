@@ -1,0 +1,137 @@
+"""`brainlab brain run|fi|compare`: simulate the classic networks and put neurons beside units."""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def parse_duration(text):
+    """'1s', '250ms', '0.5 s' or a bare number of seconds -> milliseconds."""
+    match = re.fullmatch(r"\s*(-?[0-9]*\.?[0-9]+(?:e-?[0-9]+)?)\s*(ms|s)?\s*", str(text))
+    if not match:
+        raise ValueError(f"--duration: {text!r} is not a duration like 1s or 250ms")
+    value = float(match.group(1)) * (1.0 if match.group(2) == "ms" else 1000.0)
+    if value <= 0:
+        raise ValueError(f"--duration must be positive, got {text!r}")
+    return value
+
+
+def register(subparsers):
+    from .models import MODELS
+
+    parser = subparsers.add_parser("brain", help="spiking neurons, synapses and plasticity")
+    commands = parser.add_subparsers(dest="brain_command", required=True)
+    run = commands.add_parser("run", help="simulate a benchmark network; plots + summary")
+    run.add_argument("model", help=f"one of {', '.join(MODELS)}")
+    run.add_argument("--duration", default="1s", help="simulated time, e.g. 1s or 250ms")
+    run.add_argument("--dt", type=float, default=None, help="time step in ms (default: the "
+                     "model's own: 0.1 for cuba/coba, 1 for izhikevich, 0.01 for hh)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--current", type=float, default=10.0,
+                     help="hh only: injected current in uA/cm^2 (default 10)")
+    run.add_argument("--out", type=Path, default=None, help="folder (default out/brain/MODEL)")
+    run.set_defaults(handler=run_model)
+    fi = commands.add_parser("fi", help="LIF f-I curve beside sigmoid and ReLU")
+    fi.add_argument("--out", type=Path, default=Path("out/brain/fi"))
+    fi.set_defaults(handler=run_fi)
+    compare = commands.add_parser("compare", help="a step unit, a sigmoid unit and a LIF "
+                                  "neuron on the same input")
+    compare.add_argument("--out", type=Path, default=Path("out/brain/compare"))
+    compare.set_defaults(handler=run_compare)
+
+
+def run_model(args):
+    from ..files import write_json
+    from .models import MODELS
+    from .plots import plot_activity
+
+    if args.model not in MODELS:
+        raise ValueError(f"unknown model {args.model!r}; expected one of {sorted(MODELS)}")
+    builder, natural_dt = MODELS[args.model]
+    duration, dt = parse_duration(args.duration), args.dt or natural_dt
+    if not np.isfinite(dt) or dt <= 0:
+        raise ValueError(f"--dt must be a positive number of ms, got {args.dt}")
+    network, monitors = builder(current=args.current) if args.model == "hh" else \
+        builder(seed=args.seed)
+    out = args.out or Path("out/brain") / args.model
+    started = time.perf_counter()
+    network.run(duration, dt, progress=True)
+    wall = time.perf_counter() - started
+    spikes = monitors["spikes"]
+    summary = {"model": args.model, "duration_ms": duration, "dt_ms": dt,
+               "neurons": spikes.group.n, "spikes": int(len(spikes.t)),
+               "mean_rate_hz": spikes.mean_rate(duration), "isi_cv": spikes.isi_cv(),
+               "wall_seconds": round(wall, 3)}
+    if args.model == "izhikevich":
+        summary["spectral_peak_hz"] = monitors["rate"].peak_frequency()
+    plot_activity(monitors, out / "activity.png",
+                  f"{args.model}: {spikes.group.n} neuron(s), {duration:g} ms, "
+                  f"{summary['mean_rate_hz']:.1f} Hz mean")
+    write_json(out / "summary.json", summary)
+    for key, value in summary.items():
+        print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
+    print(f"plots: {out / 'activity.png'}")
+
+
+def lif_rates(drives, duration=1000.0, dt=0.1, **parameters):
+    """Firing rate (Hz) of LIF neurons under constant drives R*I (mV)."""
+    from .monitors import SpikeMonitor
+    from .network import Network
+    from .neurons import LIFGroup
+
+    drives = np.asarray(drives, dtype=float)
+    group = LIFGroup(len(drives), **{"tau_m": 20.0, "v_rest": -65.0, "v_reset": -65.0,
+                                     "v_threshold": -50.0, "refractory": 2.0, **parameters})
+    spikes = SpikeMonitor(group)
+    Network([group], monitors=[spikes], currents={0: drives}).run(duration, dt)
+    return spikes.count / (duration / 1000.0)
+
+
+def run_fi(args):
+    from .plots import plot_fi
+
+    drives = np.linspace(0, 40, 41)
+    rates = lif_rates(drives)
+    plot_fi(drives, rates, args.out / "fi.png")
+    threshold = drives[np.argmax(rates > 0)]
+    print(f"LIF (tau_m 20 ms, threshold 15 mV above rest, refractory 2 ms): silent below "
+          f"{threshold:g} mV of drive, {rates[-1]:.0f} Hz at {drives[-1]:g} mV")
+    print(f"plot: {args.out / 'fi.png'}")
+
+
+def run_compare(args):
+    from ..nn import Perceptron
+    from ..nn.activations import get_activation
+    from .monitors import StateMonitor
+    from .network import Network
+    from .neurons import LIFGroup
+    from .plots import plot_unit_comparison
+
+    dt, duration = 0.1, 1000.0
+    time_axis = np.arange(1, int(duration / dt) + 1) * dt
+    drive = 20.0 * np.sin(2 * np.pi * time_axis / 500.0) ** 2   # mV, two slow bumps
+    threshold = 15.0
+    unit = Perceptron()
+    unit.weights, unit.bias = np.array([1.0]), -threshold        # fires when drive >= 15
+    step = unit.predict(drive[:, None])
+    sigmoid = get_activation("sigmoid")((drive - threshold) / 2.0)
+    group = LIFGroup(1, tau_m=20.0, v_rest=-65.0, v_reset=-65.0, v_threshold=-65 + threshold,
+                     refractory=2.0)
+    voltage = StateMonitor(group, "v", (0,))
+    index = {"i": 0}
+
+    def current(t):
+        value = drive[min(index["i"], len(drive) - 1)]
+        index["i"] += 1
+        return value
+
+    Network([group], monitors=[voltage], currents={0: current}).run(duration, dt)
+    plot_unit_comparison(time_axis, drive, {
+        "step unit (Perceptron)": step, "sigmoid unit": sigmoid,
+        "LIF neuron v (mV)": voltage.values[:, 0]}, args.out / "compare.png")
+    print("step: all or nothing at the threshold; sigmoid: a smooth version of it; LIF: "
+          "fires only above the threshold, faster for stronger input, in time")
+    print(f"plot: {args.out / 'compare.png'}")

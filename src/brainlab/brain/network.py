@@ -1,0 +1,80 @@
+"""Network: neuron groups, synapses, inputs and monitors advanced together in time."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from tqdm.auto import tqdm
+
+
+class PoissonInput:
+    """Independent Poisson spike trains at `rate` Hz into a group's channel, `weight` each."""
+
+    def __init__(self, group, target, count, rate, weight, rng=None):
+        if target not in group.channels:
+            raise ValueError(f"the group has no input channel {target!r}")
+        if rate < 0 or count < 0:
+            raise ValueError("Poisson input needs a rate >= 0 Hz and a count >= 0")
+        self.group, self.target, self.count = group, target, int(count)
+        self.rate, self.weight = float(rate), float(weight)
+        self.rng = np.random.default_rng(rng)
+
+    def apply(self, dt):
+        spikes = self.rng.binomial(self.count, min(1.0, self.rate * dt / 1000.0), self.group.n)
+        self.group.channels[self.target] += self.weight * spikes
+
+
+class Network:
+    """Steps every group with its input current, then passes spikes through the synapses.
+
+    The order in each step follows Brian2's schedule: inputs, state update (which
+    includes threshold and reset), synaptic propagation, monitors.
+    """
+
+    def __init__(self, groups, synapses=(), monitors=(), inputs=(), currents=None,
+                 plasticity=()):
+        self.groups, self.synapses = list(groups), list(synapses)
+        self.plasticity = list(plasticity)   # rules with update(pre_spikes, post_spikes, dt)
+        self.monitors, self.inputs = list(monitors), list(inputs)
+        self.currents = dict(currents or {})   # group index -> constant or callable(t)
+        self.t = 0.0
+
+    def run(self, duration, dt=0.1, progress=False):
+        """Simulate `duration` ms in steps of `dt` ms."""
+        if not np.isfinite(duration) or duration <= 0:
+            raise ValueError(f"duration must be a positive number of ms, got {duration!r}")
+        if not np.isfinite(dt) or dt <= 0:
+            raise ValueError(f"dt must be a positive number of ms, got {dt!r}")
+        for group in self.groups:
+            group.check_dt(dt)
+        for synapse in self.synapses:
+            synapse.prepare(dt)
+        steps = int(round(duration / dt))
+        state = {"dt": dt}
+        by_group = {id(g): [] for g in self.groups}
+        for monitor in self.monitors:
+            by_group.setdefault(id(monitor.group), []).append(monitor)
+        outgoing = {id(g): [s for s in self.synapses if s.pre is g] for g in self.groups}
+        bar = tqdm(total=steps, desc="simulating", unit="step", file=sys.stderr,
+                   disable=True if not progress else None, leave=False, mininterval=0.5)
+        for _ in range(steps):
+            for source in self.inputs:
+                source.apply(dt)
+            fired = []
+            for index, group in enumerate(self.groups):
+                current = self.currents.get(index, 0.0)
+                fired.append(group.step(dt, current(self.t) if callable(current) else current))
+            self.t += dt
+            for group, spikes in zip(self.groups, fired):
+                for synapse in outgoing[id(group)]:
+                    synapse.transmit(spikes)
+                for monitor in by_group[id(group)]:
+                    monitor.record(self.t, spikes, state)
+            if self.plasticity:
+                spikes_of = {id(g): s for g, s in zip(self.groups, fired)}
+                for rule in self.plasticity:
+                    rule.update(spikes_of[id(rule.synapses.pre)],
+                                spikes_of[id(rule.synapses.post)], dt)
+            bar.update(1)
+        bar.close()
+        return self

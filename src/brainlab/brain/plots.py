@@ -1,0 +1,74 @@
+"""Pictures of spiking activity: rasters, voltage traces, rates, f-I curves, and the bridge
+to brainlab.nn's activation functions."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..files import save_figure  # noqa: E402
+
+
+def plot_activity(monitors, path, title, max_neurons=500, smooth_ms=5.0):
+    """Raster (top), population rate (middle) and voltage traces (bottom) in one figure."""
+    spikes, rate, voltage = monitors["spikes"], monitors["rate"], monitors["v"]
+    figure, axes = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True,
+                                gridspec_kw={"height_ratios": [3, 1.2, 1.8]})
+    shown = spikes.i < max_neurons
+    axes[0].plot(spikes.t[shown], spikes.i[shown], "|", color="k", markersize=2)
+    axes[0].set_ylabel(f"neuron (first {min(max_neurons, spikes.group.n)})")
+    axes[0].set_title(title)
+    if len(rate.t) > 1:
+        dt = rate.t[1] - rate.t[0]
+        width = max(1, int(round(smooth_ms / dt)))
+        smooth = np.convolve(rate.rate, np.ones(width) / width, mode="same")
+        axes[1].plot(rate.t, smooth, color="tab:blue", lw=1)
+    axes[1].set_ylabel("rate (Hz)")
+    for column in range(voltage.values.shape[1]):
+        axes[2].plot(voltage.t, voltage.values[:, column], lw=0.8,
+                     label=f"neuron {voltage.indices[column]}")
+    axes[2].set_ylabel("v (mV)")
+    axes[2].set_xlabel("time (ms)")
+    axes[2].legend(fontsize=7, loc="upper right")
+    save_figure(figure, path)
+
+
+def plot_fi(currents, rates, path, title="LIF firing rate vs. input, beside sigmoid and ReLU"):
+    """A LIF neuron's f-I curve next to brainlab.nn's sigmoid and ReLU units."""
+    from ..nn.activations import get_activation
+
+    currents, rates = np.asarray(currents), np.asarray(rates)
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    axes[0].plot(currents, rates, "o-", color="tab:red", ms=3, label="LIF (simulated)")
+    axes[0].set_xlabel("input drive R*I (mV)")
+    axes[0].set_ylabel("firing rate (Hz)")
+    axes[0].set_title("LIF neuron: f-I curve")
+    axes[0].legend()
+    z = np.linspace(-6, 6, 400)
+    axes[1].plot(z, get_activation("sigmoid")(z), label="sigmoid(z)", color="tab:blue")
+    axes[1].plot(z, get_activation("relu")(z) / 6, label="ReLU(z) / 6", color="tab:green")
+    normal = (currents - currents.mean()) / (currents.std() or 1) * 2
+    axes[1].plot(normal, rates / max(rates.max(), 1e-9), "o", ms=3, color="tab:red",
+                 label="LIF rate / max (input rescaled)")
+    axes[1].set_xlabel("z (input, rescaled)")
+    axes[1].set_ylabel("output")
+    axes[1].set_title("the same shape: threshold, then rising output")
+    axes[1].legend(fontsize=8)
+    figure.suptitle(title)
+    save_figure(figure, path)
+
+
+def plot_unit_comparison(time, drive, responses, path):
+    """Responses of a step unit, a sigmoid unit and a LIF neuron to the same input."""
+    figure, axes = plt.subplots(4, 1, figsize=(9, 8), sharex=True)
+    axes[0].plot(time, drive, color="k")
+    axes[0].set_ylabel("input")
+    axes[0].set_title("One input, three neurons")
+    colors = ["tab:purple", "tab:blue", "tab:red"]
+    for axis, (name, values), color in zip(axes[1:], responses.items(), colors):
+        axis.plot(time, values, color=color, lw=1)
+        axis.set_ylabel(name, fontsize=8)
+    axes[-1].set_xlabel("time (ms)")
+    save_figure(figure, path)

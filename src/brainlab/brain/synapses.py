@@ -1,0 +1,89 @@
+"""Synapses: sparse connections (CSR, pre -> post) that turn spikes into input, with delays.
+
+A spike of presynaptic neuron i adds ``weights[i, j]`` to the post group's channel
+(``target``) of every neuron j it connects to, `delay` ms later. Delays go through
+a ring buffer of pending input; one step of the buffer is one simulation step.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sparse
+
+
+class Synapses:
+    """Connections from `pre` to `post` that add their weight to ``post.channels[target]``."""
+
+    def __init__(self, pre, post, target, weights, delay=0.0):
+        if target not in post.channels:
+            raise ValueError(f"the post group has no input channel {target!r}; it has "
+                             f"{sorted(post.channels)}")
+        weights = sparse.csr_matrix(weights, dtype=float)
+        if weights.shape != (pre.n, post.n):
+            raise ValueError(f"weights must have shape ({pre.n}, {post.n}) (pre, post), got "
+                             f"{weights.shape}")
+        if not np.isfinite(weights.data).all():
+            raise ValueError("synaptic weights must be finite (no NaN or inf)")
+        self.pre, self.post, self.target, self.weights = pre, post, target, weights
+        delays = np.asarray(delay, dtype=float)
+        if not np.isfinite(delays).all() or (delays < 0).any():
+            raise ValueError(f"delays must be finite and >= 0 ms, got {delay!r}")
+        self.delay = delays if delays.ndim == 0 else delays.reshape(-1)
+        if self.delay.ndim == 1 and len(self.delay) != weights.nnz:
+            raise ValueError(f"give one delay, or one per synapse ({weights.nnz})")
+        self._buffer = None
+        self._dt = None
+
+    @classmethod
+    def random(cls, pre, post, target, probability, weight, delay=0.0, rng=None,
+               allow_autapses=True, pre_indices=None):
+        """Each (i, j) connected independently with `probability`; all with `weight`."""
+        if not np.isfinite(probability) or not 0 <= probability <= 1:
+            raise ValueError(f"connection probability must be in [0, 1], got {probability!r}")
+        if not np.isfinite(weight):
+            raise ValueError(f"weight must be finite, got {weight!r}")
+        rng = np.random.default_rng(rng)
+        sources = np.arange(pre.n) if pre_indices is None else np.asarray(pre_indices)
+        rows, cols = [], []
+        for i in sources:   # row by row: memory stays O(synapses), not O(pre x post)
+            targets = np.flatnonzero(rng.random(post.n) < probability)
+            if not allow_autapses and pre is post:
+                targets = targets[targets != i]
+            rows.append(np.full(len(targets), i))
+            cols.append(targets)
+        rows = np.concatenate(rows) if rows else np.array([], dtype=int)
+        cols = np.concatenate(cols) if cols else np.array([], dtype=int)
+        weights = sparse.csr_matrix((np.full(len(rows), float(weight)), (rows, cols)),
+                                    shape=(pre.n, post.n))
+        return cls(pre, post, target, weights, delay)
+
+    def prepare(self, dt):
+        """Turn delays into whole steps and size the ring buffer for them."""
+        self._dt = dt
+        self.delay_steps = np.rint(self.delay / dt).astype(int)
+        slots = int(np.max(self.delay_steps)) + 1 if self.delay_steps.size else 1
+        self._buffer = np.zeros((slots, self.post.n))
+        self._step = 0
+
+    def transmit(self, spikes):
+        """Schedule this step's presynaptic spikes (a boolean array), then hand the post
+        group what is due now. A zero delay acts on the next integration step, as in
+        Brian2 (spikes are applied after the threshold, before the next update)."""
+        fired = np.flatnonzero(spikes)
+        slots = len(self._buffer)
+        if fired.size:
+            indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
+            ends = indptr[fired + 1]
+            lengths = ends - indptr[fired]
+            # positions of all synapses of the fired neurons, without a Python loop
+            positions = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
+            targets, weights = indices[positions], data[positions]
+            if self.delay_steps.ndim == 0:
+                slot = (self._step + int(self.delay_steps)) % slots
+                self._buffer[slot] += np.bincount(targets, weights, minlength=self.post.n)
+            else:
+                due = (self._step + self.delay_steps[positions]) % slots
+                np.add.at(self._buffer, (due, targets), weights)
+        now = self._step % slots
+        self.post.channels[self.target] += self._buffer[now]
+        self._buffer[now] = 0.0
+        self._step += 1
