@@ -37,6 +37,10 @@ class Network:
         self.plasticity = list(plasticity)   # rules with update(pre_spikes, post_spikes, dt)
         self.monitors, self.inputs = list(monitors), list(inputs)
         self.currents = dict(currents or {})   # group index -> constant or callable(t)
+        for index, current in self.currents.items():
+            if not callable(current) and not np.isfinite(np.asarray(current, dtype=float)).all():
+                raise ValueError(f"the input current of group {index} must be finite (no NaN "
+                                 f"or inf), got {current!r}")
         self.t = 0.0
 
     def run(self, duration, dt=0.1, progress=False):

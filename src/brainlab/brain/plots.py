@@ -22,7 +22,7 @@ def plot_activity(monitors, path, title, max_neurons=500, smooth_ms=5.0):
     axes[0].set_title(title)
     if len(rate.t) > 1:
         dt = rate.t[1] - rate.t[0]
-        width = max(1, int(round(smooth_ms / dt)))
+        width = min(len(rate.rate), max(1, int(round(smooth_ms / dt))))
         smooth = np.convolve(rate.rate, np.ones(width) / width, mode="same")
         axes[1].plot(rate.t, smooth, color="tab:blue", lw=1)
     axes[1].set_ylabel("rate (Hz)")
