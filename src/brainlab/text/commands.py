@@ -58,8 +58,8 @@ def register(subparsers):
                                   "label budgets; learning curve, time plot and table")
     data_options(compare)
     compare.add_argument("--out", type=Path, required=True, help="report directory")
-    compare.add_argument("--budgets", default="8,32,128,512,all",
-                         help="labels per class, comma-separated (default 8,32,128,512,all)")
+    compare.add_argument("--budgets", default="1,4,8,32,128,512,all",
+                         help="labels per class, comma-separated (default 1,4,8,32,128,512,all)")
     compare.add_argument("--seeds", type=int, default=3,
                          help="seeds for budgets up to --small-budget (default 3)")
     compare.add_argument("--small-budget", type=int, default=32)
@@ -186,5 +186,6 @@ def run_demo(args):
           "5 topics)", file=sys.stderr)
     run_compare(argparse.Namespace(
         data="bbc-news", text_column="text", label_column="label", out=DEMO_OUT,
-        budgets="8,32,128,all", seeds=3, small_budget=32, strategies="scratch,features,finetune",
-        finetune_budgets="8,32", test_size=0.2, encoder=None, int8=False))
+        budgets="1,4,8,32,128,all", seeds=3, small_budget=32,
+        strategies="scratch,features,finetune", finetune_budgets="4,8,32", test_size=0.2,
+        encoder=None, int8=False))

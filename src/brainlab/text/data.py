@@ -196,7 +196,7 @@ def load_bbc_news():
             texts.append(" ".join(text.split()))
             labels.append(topic_dir.name)
             rows.append(number)
-    return Dataset(texts, labels, str(root), rows)
+    return Dataset(texts, labels, "bbc-news", rows)
 
 
 def load_chinese_reviews():
@@ -211,7 +211,7 @@ def load_chinese_reviews():
                 seen.setdefault(line, set()).add(label)
     texts = [text for text, found in seen.items() if len(found) == 1]
     labels = [next(iter(seen[text])) for text in texts]
-    return Dataset(texts, labels, str(root), list(range(1, len(texts) + 1)))
+    return Dataset(texts, labels, "chinese-reviews", list(range(1, len(texts) + 1)))
 
 
 BUILTIN_DATASETS = {"bbc-news": load_bbc_news, "chinese-reviews": load_chinese_reviews}
