@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .synapses import csr_positions
+
 
 def hebb_step(weights, x, learning_rate):
     """Plain Hebb: dw = eta y x with y = w . x (unbounded)."""
@@ -64,13 +66,6 @@ class STDP:
         self.trace_pre = np.zeros(weights.shape[0])
         self.trace_post = np.zeros(weights.shape[1])
 
-    @staticmethod
-    def _positions(pointers, selected, order=None):
-        starts, ends = pointers[selected], pointers[selected + 1]
-        lengths = ends - starts
-        positions = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
-        return positions if order is None else order[positions]
-
     def update(self, pre_spikes, post_spikes, dt):
         """Decay the traces by dt, then apply this step's pre and post spikes."""
         self.trace_pre *= np.exp(-dt / self.tau_plus)
@@ -79,11 +74,11 @@ class STDP:
         fired_pre, fired_post = np.flatnonzero(pre_spikes), np.flatnonzero(post_spikes)
         if fired_pre.size:
             self.trace_pre[fired_pre] += self.a_plus
-            positions = self._positions(weights.indptr, fired_pre)
+            positions = csr_positions(weights.indptr, fired_pre)
             weights.data[positions] += self.trace_post[weights.indices[positions]]
         if fired_post.size:
             self.trace_post[fired_post] += self.a_minus
-            positions = self._positions(self.column_ptr, fired_post, self.by_column)
+            positions = csr_positions(self.column_ptr, fired_post, self.by_column)
             weights.data[positions] += self.trace_pre[self.rows[positions]]
         if fired_pre.size or fired_post.size:
             np.clip(weights.data, self.w_min, self.w_max, out=weights.data)

@@ -10,6 +10,15 @@ import numpy as np
 import scipy.sparse as sparse
 
 
+def csr_positions(pointers, selected, order=None):
+    """Positions in a CSR data array of all entries of the selected rows, concatenated,
+    without a Python loop (optionally mapped through `order`, e.g. a by-column order)."""
+    ends = pointers[selected + 1]
+    lengths = ends - pointers[selected]
+    positions = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
+    return positions if order is None else order[positions]
+
+
 class Synapses:
     """Connections from `pre` to `post` that add their weight to ``post.channels[target]``."""
 
@@ -71,12 +80,8 @@ class Synapses:
         fired = np.flatnonzero(spikes)
         slots = len(self._buffer)
         if fired.size:
-            indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
-            ends = indptr[fired + 1]
-            lengths = ends - indptr[fired]
-            # positions of all synapses of the fired neurons, without a Python loop
-            positions = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
-            targets, weights = indices[positions], data[positions]
+            positions = csr_positions(self.weights.indptr, fired)
+            targets, weights = self.weights.indices[positions], self.weights.data[positions]
             if self.delay_steps.ndim == 0:
                 slot = (self._step + int(self.delay_steps)) % slots
                 self._buffer[slot] += np.bincount(targets, weights, minlength=self.post.n)

@@ -289,7 +289,10 @@ class Sequential:
         for layer in self.layers:
             count = sum(p.size for p in layer.params)
             total += count
-            lines.append(f"{layer!r:<28.28}{str((None, layer.output_dim)):<14}{count:>10,}")
+            name = type(layer).__name__
+            detail = layer.activation_name or getattr(layer, "rate", "")
+            label = f"{name} ({detail})" if detail != "" else name
+            lines.append(f"{label:<28}{str((None, layer.output_dim)):<14}{count:>10,}")
         lines += ["-" * 52, f"total parameters: {total:,}"]
         text = "\n".join(lines)
         print(text)

@@ -197,6 +197,7 @@ class TextClassifier:
         tuner = FineTuner(epochs=self.finetune_epochs, learning_rate=self.finetune_learning_rate,
                           batch_size=self.finetune_batch_size, seed=self.seed,
                           verbose=self.verbose)
+        tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
         history = tuner.fit(network, self.encoder.tokenize(train.texts), y_train,
                             None if held_out is None else self.encoder.tokenize(held_out.texts),
                             y_val)

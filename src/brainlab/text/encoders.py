@@ -217,12 +217,7 @@ class TransformerEncoder:
                 size = min(batch_size, max(1, self.tokens_per_batch // longest))
                 batch = order[start:start + size]
                 start += size
-                width = longest
-                input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    input_ids[row, :len(ids[i])] = torch.tensor(ids[i])
-                    mask[row, :len(ids[i])] = 1
+                input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
                 vectors = self.pool(self._model(input_ids=input_ids, attention_mask=mask,
                                                 token_type_ids=torch.zeros_like(input_ids))
                                     .last_hidden_state, mask)
@@ -240,6 +235,19 @@ class TransformerEncoder:
         if self.normalize:
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
         return vectors
+
+
+def pad_batch(sequences, pad_id=0):
+    """(input_ids, attention_mask) long tensors, padded to the longest sequence."""
+    import torch
+
+    width = max(len(sequence) for sequence in sequences)
+    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        input_ids[row, :len(sequence)] = torch.tensor(sequence)
+        mask[row, :len(sequence)] = 1
+    return input_ids, mask
 
 
 def make_encoder(model=None, precision="fp32", max_length=None, normalize=None):

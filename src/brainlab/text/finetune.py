@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .encoders import pad_batch
+
 _TORCH_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu")
 
 
@@ -88,6 +90,7 @@ class FineTuner:
         self.weight_decay, self.patience, self.seed, self.verbose = weight_decay, patience, \
             seed, verbose
         self.history = {"loss": [], "val_loss": [], "val_accuracy": []}
+        self.pad_id = 0
         self.best_epoch = None
 
     def _batches(self, ids, rng=None):
@@ -95,13 +98,7 @@ class FineTuner:
             np.argsort([-len(i) for i in ids], kind="stable")
         for start in range(0, len(ids), self.batch_size):
             batch = order[start:start + self.batch_size]
-            width = max(len(ids[i]) for i in batch)
-            input_ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                input_ids[row, :len(ids[i])] = torch.tensor(ids[i])
-                mask[row, :len(ids[i])] = 1
-            yield batch, input_ids, mask
+            yield (batch, *pad_batch([ids[i] for i in batch], self.pad_id))
 
     def evaluate(self, network, ids, targets):
         network.eval()
