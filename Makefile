@@ -24,9 +24,20 @@ demo: $(STAMP)
 test: $(STAMP) data
 	$(PY) -m pytest -q -ra
 
-bench: $(STAMP)
-	$(PY) -m pip install -q -c constraints.txt -e '.[bench]'
-	for script in bench/*.py; do $(PY) $$script || exit 1; done
+# Brian2 2.9.0 (the last for Python 3.11) needs NumPy < 2: the Brian2 comparison runs in .venv-bench.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[bench]'
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed data
+	$(PY) bench/nn_speed.py
+	$(PY) bench/encode_speed.py
+	$(PY) bench/encode_accuracy.py
+	$(PY) bench/predict_memory.py --lines 20000,100000
+	$(PY) bench/predict_memory.py --strategy scratch --lines 1000000
+	$(BENCH_VENV)/bin/python bench/brain_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache build src/*.egg-info

@@ -23,7 +23,7 @@ def brainlab_run(duration_ms, seed=0):
     from brainlab.brain.models import cuba
 
     start = time.perf_counter()
-    network, monitors = cuba(seed=seed)
+    network, monitors = cuba(seed=seed, record=("spikes",))   # as Brian2: a spike monitor only
     built = time.perf_counter() - start
     start = time.perf_counter()
     network.run(duration_ms, 0.1)
@@ -79,7 +79,7 @@ def main():
     network, rate, seconds, built = brainlab_run(duration_ms)
     results["brainlab"] = (rate, seconds, built)
     for target in ("numpy", "cython"):
-        brian2_run(target, reference, 10.0)   # warm-up: code generation and compilation
+        brian2_run(target, reference, 100.0)   # warm-up: code generation and compilation
         results[f"brian2 {target}"] = brian2_run(target, reference, duration_ms)
     print(f"CUBA: 4000 LIF neurons, p = 0.02, dt 0.1 ms, {args.duration:g} s simulated, "
           f"identical connectivity and initial voltages")

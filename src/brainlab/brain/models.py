@@ -21,7 +21,16 @@ CUBA = dict(n=4000, n_excitatory=3200, p=0.02, tau_m=20.0, tau_e=5.0, tau_i=10.0
             v_threshold=-50.0, v_reset=-60.0, v_rest=-49.0, refractory=5.0, w_e=1.62, w_i=-9.0)
 
 
-def cuba(seed=0, n=4000, p=0.02, record_v=(0, 1, 2)):
+def _monitors(group, record, record_v):
+    makers = {"spikes": lambda: SpikeMonitor(group), "rate": lambda: PopulationRateMonitor(group),
+              "v": lambda: StateMonitor(group, "v", record_v)}
+    unknown = set(record) - set(makers)
+    if unknown:
+        raise ValueError(f"unknown monitors {sorted(unknown)}; expected some of {sorted(makers)}")
+    return {name: makers[name]() for name in record}
+
+
+def cuba(seed=0, n=4000, p=0.02, record_v=(0, 1, 2), record=("spikes", "rate", "v")):
     """(network, monitors) of the CUBA benchmark; v starts uniform in [v_reset, v_threshold]."""
     rng = np.random.default_rng(seed)
     c = CUBA
@@ -34,8 +43,7 @@ def cuba(seed=0, n=4000, p=0.02, record_v=(0, 1, 2)):
                                  pre_indices=np.arange(n_exc))
     inhibitory = Synapses.random(group, group, "gi", p, c["w_i"], rng=rng,
                                  pre_indices=np.arange(n_exc, n))
-    monitors = {"spikes": SpikeMonitor(group), "rate": PopulationRateMonitor(group),
-                "v": StateMonitor(group, "v", record_v)}
+    monitors = _monitors(group, record, record_v)
     return Network([group], [excitatory, inhibitory], monitors.values()), monitors
 
 

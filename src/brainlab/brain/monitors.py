@@ -12,7 +12,7 @@ class SpikeMonitor:
         self._times, self._indices = [], []
 
     def record(self, t, spikes, state):
-        fired = np.flatnonzero(spikes)
+        fired = state["fired"] if "fired" in state else np.flatnonzero(spikes)
         if fired.size:
             self._times.append(np.full(fired.size, t))
             self._indices.append(fired)
@@ -97,7 +97,8 @@ class PopulationRateMonitor:
 
     def record(self, t, spikes, state):
         self._t.append(t)
-        self._rate.append(np.count_nonzero(spikes) / self.group.n / (state["dt"] / 1000.0))
+        count = len(state["fired"]) if "fired" in state else np.count_nonzero(spikes)
+        self._rate.append(count / self.group.n / (state["dt"] / 1000.0))
 
     @property
     def t(self):

@@ -61,17 +61,17 @@ class Network:
         outgoing = {id(g): [s for s in self.synapses if s.pre is g] for g in self.groups}
         bar = tqdm(total=steps, desc="simulating", unit="step", file=sys.stderr,
                    disable=True if not progress else None, leave=False, mininterval=0.5)
+        currents = [self.currents.get(index, 0.0) for index in range(len(self.groups))]
         for _ in range(steps):
             for source in self.inputs:
                 source.apply(dt)
-            fired = []
-            for index, group in enumerate(self.groups):
-                current = self.currents.get(index, 0.0)
-                fired.append(group.step(dt, current(self.t) if callable(current) else current))
+            fired = [group.step(dt, current(self.t) if callable(current) else current)
+                     for group, current in zip(self.groups, currents)]
             self.t += dt
             for group, spikes in zip(self.groups, fired):
+                state["fired"] = indices = np.flatnonzero(spikes)
                 for synapse in outgoing[id(group)]:
-                    synapse.transmit(spikes)
+                    synapse.transmit(indices)
                 for monitor in by_group[id(group)]:
                     monitor.record(self.t, spikes, state)
             if self.plasticity:

@@ -109,26 +109,42 @@ class LIFGroup(NeuronGroup):
     def step(self, dt, current=0.0):
         """Advance by dt with external input `current` (R*I in mV, constant over the step)."""
         decay_m, channel = self._coefficients(dt)
-        active = self.refractory_until <= self.t + 1e-9
+        v_new, scratch = self._work()
         if self.synapse == "current":
-            v_inf = self.v_rest + self.resistance * np.asarray(current)
-            v_new = v_inf + (self.v - v_inf) * decay_m
+            # v <- v_inf + (v - v_inf) e^{-dt/tau_m} + sum_k gain_k s_k, with v_inf = v_rest + R I
+            v_inf = self.v_rest + self.resistance * current if np.ndim(current) == 0 else \
+                self.v_rest + self.resistance * np.asarray(current)
+            np.subtract(self.v, v_inf, out=v_new)
+            v_new *= decay_m
+            v_new += v_inf
             for name, (decay, gain) in channel.items():
-                v_new += self.channels[name] * gain
+                np.multiply(self.channels[name], gain, out=scratch)
+                v_new += scratch
         else:
             total = 1.0 + sum(self.channels.values())
             drive = self.v_rest + self.resistance * np.asarray(current) + \
                 sum(g * self.reversal[name] for name, g in self.channels.items())
             v_inf = drive / total
-            v_new = v_inf + (self.v - v_inf) * np.exp(-dt * total / self.tau_m)
+            np.subtract(self.v, v_inf, out=v_new)
+            v_new *= np.exp(-dt * total / self.tau_m)
+            v_new += v_inf
         for name, (decay, _) in channel.items():
             self.channels[name] *= decay
-        self.v = np.where(active, v_new, self.v)
+        if self.refractory > 0:   # refractory neurons hold v (Brian2's "unless refractory")
+            np.copyto(self.v, v_new, where=self.refractory_until <= self.t + 1e-9)
+        else:
+            np.copyto(self.v, v_new)
         self.t += dt
         spikes = self.v > self.v_threshold
-        self.v[spikes] = self.v_reset
-        self.refractory_until[spikes] = self.t + self.refractory
+        if spikes.any():
+            self.v[spikes] = self.v_reset
+            self.refractory_until[spikes] = self.t + self.refractory
         return spikes
+
+    def _work(self):
+        if getattr(self, "_v_new", None) is None or len(self._v_new) != self.n:
+            self._v_new, self._scratch = np.empty(self.n), np.empty(self.n)
+        return self._v_new, self._scratch
 
     def analytic_period(self, drive):
         """Interspike interval of one neuron under constant R*I = drive (mV), starting at

@@ -27,6 +27,7 @@ class Synapses:
             raise ValueError(f"the post group has no input channel {target!r}; it has "
                              f"{sorted(post.channels)}")
         weights = sparse.csr_matrix(weights, dtype=float)
+        weights.sum_duplicates()   # one entry per (pre, post): transmit relies on it
         if weights.shape != (pre.n, post.n):
             raise ValueError(f"weights must have shape ({pre.n}, {post.n}) (pre, post), got "
                              f"{weights.shape}")
@@ -71,24 +72,40 @@ class Synapses:
         self.delay_steps = np.rint(self.delay / dt).astype(int)
         slots = int(np.max(self.delay_steps)) + 1 if self.delay_steps.size else 1
         self._buffer = np.zeros((slots, self.post.n))
+        self._pending = np.zeros(slots, dtype=bool)   # which slots hold anything
+        self._immediate = self.delay_steps.ndim == 0 and self.delay_steps == 0
         self._step = 0
 
-    def transmit(self, spikes):
-        """Schedule this step's presynaptic spikes (a boolean array), then hand the post
-        group what is due now. A zero delay acts on the next integration step, as in
-        Brian2 (spikes are applied after the threshold, before the next update)."""
-        fired = np.flatnonzero(spikes)
+    def transmit(self, fired):
+        """Schedule the effect of this step's presynaptic spikes (indices of the neurons
+        that fired), then hand the post group what is due now. A zero delay acts on the
+        next integration step, as in Brian2 (spikes are applied after the threshold,
+        before the next update)."""
         slots = len(self._buffer)
-        if fired.size:
+        now = self._step % slots
+        self._step += 1
+        channel = self.post.channels[self.target]
+        if fired.size and self._immediate and fired.size <= 16:
+            # few spikes (the usual case): row by row; a CSR row names each target once,
+            # so a fancy-indexed += is exact
+            indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
+            for i in fired.tolist():
+                start, end = indptr[i], indptr[i + 1]
+                channel[indices[start:end]] += data[start:end]
+        elif fired.size:
             positions = csr_positions(self.weights.indptr, fired)
             targets, weights = self.weights.indices[positions], self.weights.data[positions]
-            if self.delay_steps.ndim == 0:
-                slot = (self._step + int(self.delay_steps)) % slots
-                self._buffer[slot] += np.bincount(targets, weights, minlength=self.post.n)
+            if self._immediate:
+                np.add.at(channel, targets, weights)   # straight in: no buffer to clear
+            elif self.delay_steps.ndim == 0:
+                slot = (now + int(self.delay_steps)) % slots
+                np.add.at(self._buffer[slot], targets, weights)
+                self._pending[slot] = True
             else:
-                due = (self._step + self.delay_steps[positions]) % slots
+                due = (now + self.delay_steps[positions]) % slots
                 np.add.at(self._buffer, (due, targets), weights)
-        now = self._step % slots
-        self.post.channels[self.target] += self._buffer[now]
-        self._buffer[now] = 0.0
-        self._step += 1
+                self._pending[np.unique(due)] = True
+        if self._pending[now]:
+            channel += self._buffer[now]
+            self._buffer[now] = 0.0
+            self._pending[now] = False
