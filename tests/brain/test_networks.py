@@ -127,3 +127,24 @@ def test_cli_bad_input(argv, message, capsys, tmp_path):
     assert main(argv + ["--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_nearest_spike_stdp_pairs_each_spike_once():
+    """Nearest-spike STDP: a pre spike potentiates with the first post spike only, and a pre
+    spike is depressed by the latest post spike only (traces reset, not summed)."""
+    a_plus, a_minus, tau = 0.01, -0.012, 20.0
+    results = {}
+    for interaction in ("all", "nearest"):
+        pre, post = Scripted(1, {0: [5.0, 40.0]}), Scripted(1, {0: [10.0, 15.0, 30.0, 33.0]})
+        post.channels = {"ge": np.zeros(1)}
+        synapses = Synapses(pre, post, "ge", sparse.csr_matrix([[0.5]]))
+        rule = STDP(synapses, a_plus=a_plus, a_minus=a_minus, tau_plus=tau, tau_minus=tau,
+                    interaction=interaction)
+        Network([pre, post], [synapses], plasticity=[rule]).run(60.0, 0.1)
+        results[interaction] = synapses.weights.data[0] - 0.5
+    e = np.exp
+    nearest = a_plus * e(-5 / tau) + a_minus * e(-7 / tau)
+    everything = a_plus * (e(-5 / tau) + e(-10 / tau) + e(-25 / tau) + e(-28 / tau)) + \
+        a_minus * (e(-7 / tau) + e(-10 / tau) + e(-25 / tau) + e(-30 / tau))
+    assert results["nearest"] == pytest.approx(nearest, rel=1e-6)
+    assert results["all"] == pytest.approx(everything, rel=1e-6)

@@ -8,7 +8,11 @@ STDP (trace form, Song et al. 2000): each presynaptic spike leaves a trace a_pre
 decays with tau_plus, each postsynaptic spike a trace a_post (negative) that decays
 with tau_minus. A post spike adds a_pre to w (pre before post: potentiation by
 A+ e^{-dt/tau+}); a pre spike adds a_post (post before pre: depression by
-A- e^{-dt/tau-}). Weights are clipped to [w_min, w_max].
+A- e^{-dt/tau-}). Weights are clipped to [w_min, w_max]. With ``interaction="all"``
+every pair counts (the traces add up); with ``"nearest"`` each spike pairs only with
+its nearest partner: a post spike potentiates only synapses whose pre spike has not
+yet been paired, and a pre spike is depressed by the latest post spike alone (the
+nearest-spike scheme of Masquelier et al. 2008).
 """
 from __future__ import annotations
 
@@ -46,12 +50,16 @@ class STDP:
     """Pair-based STDP on the weights of a Synapses object, in trace form."""
 
     def __init__(self, synapses, a_plus=0.01, a_minus=-0.0105, tau_plus=20.0, tau_minus=20.0,
-                 w_min=0.0, w_max=1.0):
+                 w_min=0.0, w_max=1.0, interaction="all"):
         for name, value in (("tau_plus", tau_plus), ("tau_minus", tau_minus)):
             if not np.isfinite(value) or value <= 0:
                 raise ValueError(f"{name} must be a positive number of ms, got {value!r}")
         if a_plus < 0 or a_minus > 0:
             raise ValueError("a_plus must be >= 0 (potentiation) and a_minus <= 0 (depression)")
+        if interaction not in ("all", "nearest"):
+            raise ValueError(f"interaction must be 'all' (traces add up) or 'nearest' (each "
+                             f"spike pairs with the latest one), got {interaction!r}")
+        self.interaction = interaction
         if not w_min < w_max:
             raise ValueError(f"w_min ({w_min}) must be below w_max ({w_max})")
         self.synapses = synapses
@@ -65,6 +73,7 @@ class STDP:
                                                         minlength=weights.shape[1]))]
         self.trace_pre = np.zeros(weights.shape[0])
         self.trace_post = np.zeros(weights.shape[1])
+        self.armed = np.zeros(weights.nnz, dtype=bool)   # nearest: pre spike not yet paired
 
     def update(self, pre_spikes, post_spikes, dt):
         """Decay the traces by dt, then apply this step's pre and post spikes."""
@@ -72,13 +81,20 @@ class STDP:
         self.trace_post *= np.exp(-dt / self.tau_minus)
         weights = self.synapses.weights
         fired_pre, fired_post = np.flatnonzero(pre_spikes), np.flatnonzero(post_spikes)
+        nearest = self.interaction == "nearest"
         if fired_pre.size:
-            self.trace_pre[fired_pre] += self.a_plus
+            self.trace_pre[fired_pre] = self.a_plus if nearest else \
+                self.trace_pre[fired_pre] + self.a_plus
             positions = csr_positions(weights.indptr, fired_pre)
             weights.data[positions] += self.trace_post[weights.indices[positions]]
+            self.armed[positions] = True
         if fired_post.size:
-            self.trace_post[fired_post] += self.a_minus
+            self.trace_post[fired_post] = self.a_minus if nearest else \
+                self.trace_post[fired_post] + self.a_minus
             positions = csr_positions(self.column_ptr, fired_post, self.by_column)
+            if nearest:
+                positions = positions[self.armed[positions]]
+                self.armed[positions] = False
             weights.data[positions] += self.trace_pre[self.rows[positions]]
         if fired_pre.size or fired_post.size:
             np.clip(weights.data, self.w_min, self.w_max, out=weights.data)
