@@ -91,7 +91,9 @@ class TextClassifier:
         """Standardised features for the head: TF-IDF rows or encoder vectors."""
         if self.strategy == "scratch":
             return self.featurizer.transform(texts)
-        vectors = self._embed(texts, cache=cache)
+        return self._standardise(self._embed(texts, cache=cache))
+
+    def _standardise(self, vectors):
         return ((vectors - self.mean) / self.std).astype(np.float32)
 
     # ---- training ----------------------------------------------------------------
@@ -124,8 +126,9 @@ class TextClassifier:
         return head
 
     def fit(self, texts, labels, validation=None):
-        """Learn from (texts, labels); `validation` is (texts, labels) for early stopping,
-        else a stratified `validation_fraction` of the training data is held out."""
+        """Learn from (texts, labels). `validation` is (texts, labels) for early stopping;
+        without it a stratified `validation_fraction` is held out, unless some class has
+        fewer than 20 labels: then the head trains on all of them for `small_data_epochs`."""
         texts, labels = self._check(texts, labels)
         counts = check_labels(labels, "training labels")
         seed_everything(self.seed)
@@ -151,6 +154,7 @@ class TextClassifier:
             from .tfidf import TfidfFeaturizer
 
             self.featurizer = TfidfFeaturizer(self.max_features).fit(train.texts)
+            X_train = self.featurizer.transform(train.texts)
         else:
             # the linear probe (and the start of fine-tuning) sees fp32 vectors of the frozen
             # model; centred, and scaled by one overall spread (per-dimension spreads from a
@@ -159,7 +163,7 @@ class TextClassifier:
             vectors = self._embed(train.texts, cache=True)
             self.mean = vectors.mean(axis=0).astype(np.float32)
             self.std = np.full_like(self.mean, vectors.std() + 1e-6)
-        X_train = self._features(train.texts, cache=True)
+            X_train = self._standardise(vectors)
         rate = self.learning_rate or (1e-3 if held_out is not None else 1e-2)
         self.head = self._build_head(X_train.shape[1], len(self.classes_), rate)
         if held_out is not None:
