@@ -211,7 +211,7 @@ class Sequential:
             if validation_data is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
             if not np.isfinite(logs["loss"]):
-                raise FloatingPointError(f"training diverged at epoch {epoch + 1} (loss "
+                raise ValueError(f"training diverged at epoch {epoch + 1} (loss "
                                          f"{logs['loss']}); lower the learning rate")
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
