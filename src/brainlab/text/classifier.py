@@ -53,6 +53,8 @@ class TextClassifier:
             raise ValueError(f"precision must be 'fp32' or 'int8', got {precision!r}")
         if not 0 < validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
+        if max_length is not None and max_length < 8:
+            raise ValueError(f"max_length must be at least 8 tokens, got {max_length}")
         if hidden_units < 0:
             raise ValueError(f"hidden_units must be >= 0 (0 = logistic head), got {hidden_units}")
         self.strategy, self.encoder_reference, self.seed = strategy, encoder, seed
