@@ -11,6 +11,7 @@ Target: brainlab faster than Brian2's numpy target, within 1.5x of its cython on
     python bench/brain_speed.py [--duration 1]
 """
 import argparse
+import statistics
 import time
 import warnings
 
@@ -68,6 +69,8 @@ def brian2_run(target, network, duration_ms):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved runs of each; the median time is reported")
     args = parser.parse_args()
     duration_ms = args.duration * 1000
     from brainlab.brain.models import cuba
@@ -75,17 +78,21 @@ def main():
     reference, _ = cuba(seed=0)
     reference.initial_v = reference.groups[0].v.copy()
     brainlab_run(10.0)   # warm-up
-    results = {}
-    network, rate, seconds, built = brainlab_run(duration_ms)
-    results["brainlab"] = (rate, seconds, built)
     for target in ("numpy", "cython"):
         brian2_run(target, reference, 100.0)   # warm-up: code generation and compilation
-        results[f"brian2 {target}"] = brian2_run(target, reference, duration_ms)
+    runs = {"brainlab": [], "brian2 numpy": [], "brian2 cython": []}
+    for _ in range(args.repeats):   # interleaved, so machine noise hits all three alike
+        _, rate, seconds, built = brainlab_run(duration_ms)
+        runs["brainlab"].append((rate, seconds, built))
+        for target in ("numpy", "cython"):
+            runs[f"brian2 {target}"].append(brian2_run(target, reference, duration_ms))
+    results = {name: (values[0][0], statistics.median(v[1] for v in values), values[0][2])
+               for name, values in runs.items()}
     print(f"CUBA: 4000 LIF neurons, p = 0.02, dt 0.1 ms, {args.duration:g} s simulated, "
           f"identical connectivity and initial voltages")
     for name, (rate, seconds, built) in results.items():
         print(f"{name:>14}: {seconds / args.duration:6.2f} s per simulated second "
-              f"(build {built:.2f} s), mean rate {rate:5.2f} Hz")
+              f"(median of {args.repeats}; build {built:.2f} s), mean rate {rate:5.2f} Hz")
     ours = results["brainlab"]
     for target in ("numpy", "cython"):
         theirs = results[f"brian2 {target}"]
