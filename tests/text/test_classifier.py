@@ -109,3 +109,20 @@ def test_bad_api_input():
         classifier.fit(["  ", "b"], ["x", "y"])
     with pytest.raises(ValueError, match="only one class"):
         classifier.fit(["a", "b"], ["x", "x"])
+
+
+def test_lean_bert_forward_matches_hugging_face(encoder):
+    import torch
+
+    from brainlab.text.encoders import pad_batch
+    from brainlab.text.fastbert import FastBert, supports
+
+    model = encoder.model
+    assert supports(model)
+    input_ids, mask = pad_batch(encoder.tokenize(["a short one", "a somewhat longer text " * 9]))
+    with torch.inference_mode():
+        ours = FastBert(model)(input_ids, mask)
+        theirs = model(input_ids=input_ids, attention_mask=mask,
+                       token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+    difference = ((ours - theirs) * mask[..., None]).abs().max()
+    assert float(difference) < 1e-4

@@ -60,10 +60,7 @@ def save_classifier(classifier, directory, scores=None, data=None, summary=None)
 def _save_encoder(encoder, directory):
     import torch
 
-    model = encoder.model
-    if encoder.precision == "int8":
-        raise ValueError("save the fine-tuned classifier before quantizing it: int8 weights "
-                         "are made again at load time with precision='int8'")
+    model = encoder.model   # always the fp32 weights; int8 is made again at load time
     if any(p.dtype != torch.float32 for p in model.parameters()):
         raise ValueError("the fine-tuned encoder is not float32")
     model.save_pretrained(directory, safe_serialization=True)

@@ -209,11 +209,8 @@ class TextClassifier:
                             y_val)
         copy_head_back(network.head, self.head)
         self.encoder.finetuned = True
-        if self.precision == "int8":
-            from .encoders import quantize_int8
-
-            self.encoder.precision = "int8"
-            self.encoder._model = quantize_int8(self.encoder._model)
+        self.encoder.precision = self.precision
+        self.encoder.prepare_inference()   # the lean forward holds a copy of q, k, v
         self.info.update({"finetune_epochs": len(history["loss"]),
                           "finetune_best_epoch": tuner.best_epoch,
                           "finetune_val_loss": history["val_loss"]})

@@ -1,0 +1,84 @@
+"""A lean inference forward for BERT encoders: the same weights and the same math as
+Hugging Face's ``BertModel``, with the query, key and value projections fused into one
+matrix product per layer and none of the training-time plumbing (dropout, caches,
+output bookkeeping). Used for ``model_type == "bert"`` with absolute positions and exact
+GELU; anything else runs through Hugging Face's own forward.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+
+def supports(model):
+    config = model.config
+    return (config.model_type == "bert" and config.hidden_act == "gelu"
+            and getattr(config, "position_embedding_type", "absolute") == "absolute"
+            and hasattr(model, "embeddings") and hasattr(model, "encoder"))
+
+
+class FastBertLayer(torch.nn.Module):
+    def __init__(self, layer, heads):
+        super().__init__()
+        attention = layer.attention
+        q, k, v = attention.self.query, attention.self.key, attention.self.value
+        self.qkv = torch.nn.Linear(q.in_features, 3 * q.out_features)
+        with torch.no_grad():
+            self.qkv.weight.copy_(torch.cat([q.weight, k.weight, v.weight]))
+            self.qkv.bias.copy_(torch.cat([q.bias, k.bias, v.bias]))
+        self.attention_out = attention.output.dense
+        self.attention_norm = attention.output.LayerNorm
+        self.intermediate = layer.intermediate.dense
+        self.output = layer.output.dense
+        self.output_norm = layer.output.LayerNorm
+        self.heads = heads
+
+    def forward(self, hidden, mask):
+        batch, length, width = hidden.shape
+        head_width = width // self.heads
+        q, k, v = (self.qkv(hidden).view(batch, length, 3, self.heads, head_width)
+                   .permute(2, 0, 3, 1, 4))
+        context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                                 scale=1.0 / math.sqrt(head_width))
+        context = context.transpose(1, 2).reshape(batch, length, width)
+        hidden = self.attention_norm(self.attention_out(context) + hidden)
+        return self.output_norm(self.output(F.gelu(self.intermediate(hidden))) + hidden)
+
+
+class FastBert(torch.nn.Module):
+    """last_hidden_state of a BertModel, for input_ids and an attention mask of 0/1."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.config = model.config
+        embeddings = model.embeddings
+        self.word, self.position = embeddings.word_embeddings, embeddings.position_embeddings
+        self.token_type = embeddings.token_type_embeddings
+        self.norm = embeddings.LayerNorm
+        self.layers = torch.nn.ModuleList(
+            FastBertLayer(layer, model.config.num_attention_heads)
+            for layer in model.encoder.layer)
+        self.eval()
+
+    def forward(self, input_ids, attention_mask):
+        length = input_ids.shape[1]
+        hidden = self.word(input_ids) + self.position.weight[:length] + self.token_type.weight[0]
+        hidden = self.norm(hidden)
+        mask = attention_mask[:, None, None, :].bool()
+        for layer in self.layers:
+            hidden = layer(hidden, mask)
+        return hidden
+
+
+class HuggingFaceForward(torch.nn.Module):
+    """Any Hugging Face encoder behind the same (input_ids, attention_mask) call."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
