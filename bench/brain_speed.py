@@ -15,7 +15,6 @@ import statistics
 import time
 import warnings
 
-import numpy as np
 
 warnings.filterwarnings("ignore")
 

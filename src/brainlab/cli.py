@@ -14,37 +14,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
+    from .brain import commands as brain_commands
     from .nn import commands as nn_commands
+    from .text import commands as text_commands
 
     parser = _Parser(prog="brainlab", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    nn_commands.register(subparsers)
-    for module in ("brainlab.text.commands", "brainlab.brain.commands"):
-        try:
-            __import__(module, fromlist=["register"]).register(subparsers)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-    demo = subparsers.add_parser("demo", help="the main job on the shipped defaults")
-    demo.set_defaults(handler=_demo)
+    for part in (nn_commands, text_commands, brain_commands):
+        part.register(subparsers)
+    demo = subparsers.add_parser("demo", help="scratch vs. features vs. finetune on BBC News "
+                                 "(about 7 minutes on 2 cores)")
+    demo.set_defaults(handler=text_commands.run_demo)
     return parser
 
 
 def _version():
     from . import __version__
     return f"brainlab {__version__}"
-
-
-def _demo(args):
-    try:
-        from .text.commands import run_demo
-    except ModuleNotFoundError:
-        from .nn.commands import run_xor
-        from pathlib import Path
-        return run_xor(argparse.Namespace(out=Path("out/xor"), epochs=5000,
-                                          learning_rate=2.0, seed=0))
-    return run_demo(args)
 
 
 def main(argv=None):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sparse
 
-from brainlab.brain import (STDP, LIFGroup, Network, PoissonGroup, SpikeMonitor, StateMonitor,
+from brainlab.brain import (STDP, LIFGroup, Network, PoissonGroup, StateMonitor,
                             Synapses, hebb_step, oja_step, train_oja)
 from brainlab.brain.models import cuba, izhikevich
 from brainlab.cli import main
