@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from brainlab.nn import Dense, Dropout, EarlyStopping, LearningRateScheduler, Sequential
+from brainlab.nn import Dense, Dropout, LearningRateScheduler, Sequential
 from brainlab.nn.datasets import FASHION_MNIST_DIR, load_digits, load_fashion_mnist, read_idx
 
 
@@ -35,14 +35,14 @@ def test_fashion_mnist_mlp_beats_sklearn_benchmark():
     (X_train, y_train), (X_test, y_test) = load_fashion_mnist()
     assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
     assert np.bincount(y_test).tolist() == [1000] * 10
-    model = Sequential([Dense(256, activation="relu"), Dropout(0.2),
-                        Dense(128, activation="relu"), Dropout(0.2),
+    model = Sequential([Dense(512, activation="relu"), Dropout(0.3),
+                        Dense(256, activation="relu"), Dropout(0.3),
                         Dense(10, activation="softmax")], seed=0)
     model.compile(loss="categorical_crossentropy", optimizer="adam", learning_rate=1e-3,
                   metrics=["accuracy"])
-    model.fit(X_train, y_train, epochs=25, batch_size=128, verbose=0, validation_split=0.1,
-              callbacks=[EarlyStopping(patience=5, restore_best_weights=True),
-                         LearningRateScheduler(lambda epoch, rate: 1e-3 * 0.9 ** epoch)])
+    # a fixed recipe (no model selection on the test set): 25 epochs, learning rate x0.9 each
+    model.fit(X_train, y_train, epochs=25, batch_size=128, verbose=0,
+              callbacks=[LearningRateScheduler(lambda epoch, rate: 1e-3 * 0.9 ** epoch)])
     accuracy = model.evaluate(X_test, y_test)["accuracy"]
     print(f"Fashion-MNIST test accuracy: {accuracy:.4f}")
     assert accuracy >= 0.89
