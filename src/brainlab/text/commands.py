@@ -115,8 +115,6 @@ def run_train(args):
                                 precision="int8" if args.int8 else "fp32",
                                 hidden_units=args.hidden_units, max_length=args.max_length,
                                 verbose=1)
-    if args.strategy == "finetune" and args.int8:
-        classifier.precision = "fp32"   # fine-tune and save in fp32; --int8 applies at load
     classifier.fit(train.texts, train.labels)
     scores = classifier.evaluate(test.texts, test.labels)
     _print_scores(scores)
