@@ -1,4 +1,5 @@
-"""`brainlab brain run|fi|compare`: simulate the classic networks and put neurons beside units."""
+"""`brainlab brain run|fi|compare|stdp`: simulate the classic networks, put neurons beside
+units, and watch STDP find a hidden pattern."""
 from __future__ import annotations
 
 import re
@@ -41,6 +42,14 @@ def register(subparsers):
                                   "neuron on the same input")
     compare.add_argument("--out", type=Path, default=Path("out/brain/compare"))
     compare.set_defaults(handler=run_compare)
+    stdp = commands.add_parser("stdp", help="one neuron with STDP finds a spike pattern hidden "
+                               "in noise (Masquelier et al. 2008)")
+    stdp.add_argument("--duration", default="30s", help="simulated time per run (default 30s)")
+    stdp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    stdp.add_argument("--seeds", type=int, default=1, help="how many seeds to run (default 1); "
+                      "the plot shows the first")
+    stdp.add_argument("--out", type=Path, default=Path("out/brain/stdp"))
+    stdp.set_defaults(handler=run_stdp)
 
 
 def run_model(args):
@@ -135,3 +144,57 @@ def run_compare(args):
     print("step: all or nothing at the threshold; sigmoid: a smooth version of it; LIF: "
           "fires only above the threshold, faster for stronger input, in time")
     print(f"plot: {args.out / 'compare.png'}")
+
+
+def run_stdp(args):
+    from ..files import write_json, write_text
+    from .pattern import hidden_pattern, learn_hidden_pattern, score
+    from .plots import plot_hidden_pattern
+
+    duration = parse_duration(args.duration)
+    if duration < 10_000:
+        raise ValueError(f"--duration must be at least 10s (learning takes seconds, and the "
+                         f"last 10 s are scored), got {args.duration!r}")
+    if args.seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
+    runs = []
+    for seed in range(args.seed, args.seed + args.seeds):
+        pattern = hidden_pattern(duration, seed=seed)
+        run = learn_hidden_pattern(pattern, progress=True)
+        first, last = score(pattern, run.spike_times, 0, 5000), \
+            score(pattern, run.spike_times, duration - 10_000)
+        carries = np.zeros(len(run.weights), dtype=bool)
+        carries[pattern.afferents] = True
+        result = {"seed": seed, "first_5s": first, "last_10s": last,
+                  "learned": last["hit_rate"] >= 0.9 and last["false_alarms_per_s"] < 1.0,
+                  "strong_weights_in_pattern": int((run.weights[carries] > 0.5).sum()),
+                  "strong_weights_elsewhere": int((run.weights[~carries] > 0.5).sum())}
+        runs.append(result)
+        print(f"seed {seed}: last 10 s: {last['hit_rate']:.0%} of {last['presentations']} "
+              f"presentations answered, median latency {last['median_latency_ms']:.0f} ms, "
+              f"{last['false_alarms_per_s']:.1f} false alarms/s "
+              f"(first 5 s: {first['false_alarms_per_s']:.0f}/s); weights > 0.5: "
+              f"{result['strong_weights_in_pattern']} pattern afferents, "
+              f"{result['strong_weights_elsewhere']} others")
+        if len(runs) == 1:
+            plot_hidden_pattern(pattern, run, args.out / "stdp.png")
+    learned = sum(r["learned"] for r in runs)
+    summary = {"duration_ms": duration, "afferents": 2000, "pattern_afferents": 1000,
+               "learned": learned, "runs": runs,
+               "criterion": "last 10 s: hit rate >= 90 % and < 1 false alarm per second"}
+    write_json(args.out / "summary.json", summary)
+    lines = ["# STDP finds a repeating spike pattern hidden in noise", "",
+             "Masquelier, Guyonneau & Thorpe (2008), reproduced by `brainlab brain stdp "
+             f"--duration {duration / 1000:g}s --seed {args.seed} --seeds {args.seeds}`.", "",
+             f"Learned in **{learned} of {len(runs)}** runs ({summary['criterion']}).", "",
+             "| seed | hit rate | median latency (ms) | false alarms/s (first 5 s -> last 10 s) "
+             "| weights > 0.5 in pattern / elsewhere |", "|---|---|---|---|---|"]
+    for r in runs:
+        lines.append(f"| {r['seed']} | {r['last_10s']['hit_rate']:.0%} | "
+                     f"{r['last_10s']['median_latency_ms']:.0f} | "
+                     f"{r['first_5s']['false_alarms_per_s']:.1f} -> "
+                     f"{r['last_10s']['false_alarms_per_s']:.1f} | "
+                     f"{r['strong_weights_in_pattern']} / {r['strong_weights_elsewhere']} |")
+    lines += ["", f"![learning](stdp.png) (seed {args.seed})", ""]
+    write_text(args.out / "report.md", "\n".join(lines))
+    print(f"learned in {learned} of {len(runs)} runs; plot and report: {args.out}")

@@ -9,10 +9,11 @@ decays with tau_plus, each postsynaptic spike a trace a_post (negative) that dec
 with tau_minus. A post spike adds a_pre to w (pre before post: potentiation by
 A+ e^{-dt/tau+}); a pre spike adds a_post (post before pre: depression by
 A- e^{-dt/tau-}). Weights are clipped to [w_min, w_max]. With ``interaction="all"``
-every pair counts (the traces add up); with ``"nearest"`` each spike pairs only with
-its nearest partner: a post spike potentiates only synapses whose pre spike has not
-yet been paired, and a pre spike is depressed by the latest post spike alone (the
-nearest-spike scheme of Masquelier et al. 2008).
+every pair counts (the traces add up); with ``"nearest"`` each spike takes part in at
+most one potentiating and one depressing pair: a post spike pairs with the latest pre
+spike if that one is not yet paired with an earlier post spike, and a pre spike pairs
+with the latest post spike if no other pre spike came between them (the "restricted
+symmetric nearest-neighbour" scheme of Morrison et al. 2008, as in Masquelier et al. 2008).
 """
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ class STDP:
         self.trace_pre = np.zeros(weights.shape[0])
         self.trace_post = np.zeros(weights.shape[1])
         self.armed = np.zeros(weights.nnz, dtype=bool)   # nearest: pre spike not yet paired
+        self.armed_post = np.zeros(weights.nnz, dtype=bool)   # nearest: post spike, no pre since
 
     def update(self, pre_spikes, post_spikes, dt):
         """Decay the traces by dt, then apply this step's pre and post spikes."""
@@ -86,13 +88,17 @@ class STDP:
             self.trace_pre[fired_pre] = self.a_plus if nearest else \
                 self.trace_pre[fired_pre] + self.a_plus
             positions = csr_positions(weights.indptr, fired_pre)
+            if nearest:
+                self.armed[positions] = True
+                positions = positions[self.armed_post[positions]]
+                self.armed_post[positions] = False
             weights.data[positions] += self.trace_post[weights.indices[positions]]
-            self.armed[positions] = True
         if fired_post.size:
             self.trace_post[fired_post] = self.a_minus if nearest else \
                 self.trace_post[fired_post] + self.a_minus
             positions = csr_positions(self.column_ptr, fired_post, self.by_column)
             if nearest:
+                self.armed_post[positions] = True
                 positions = positions[self.armed[positions]]
                 self.armed[positions] = False
             weights.data[positions] += self.trace_pre[self.rows[positions]]

@@ -72,3 +72,58 @@ def plot_unit_comparison(time, drive, responses, path):
         axis.set_ylabel(name, fontsize=8)
     axes[-1].set_xlabel("time (ms)")
     save_figure(figure, path)
+
+
+def plot_hidden_pattern(pattern, run, path, threshold=500.0, window=500.0):
+    """The STDP pattern experiment at a glance: the output's latency in each presentation
+    and its false alarms over time; the potential at the start and at the end, with the
+    pattern's presentations shaded; the final weights of pattern and distractor afferents."""
+    from .pattern import latencies
+
+    total = len(pattern.raster) * pattern.dt
+    figure = plt.figure(figsize=(10, 8.5))
+    grid = figure.add_gridspec(3, 2, height_ratios=[1.2, 1, 1])
+    learning = figure.add_subplot(grid[0, :])
+    onsets, latency = latencies(pattern, run.spike_times)
+    learning.plot(onsets / 1000.0, latency, ".", color="tab:blue", markersize=4,
+                  label="latency of the first spike after the pattern's start")
+    learning.set_ylim(0, pattern.length)
+    learning.set_ylabel("latency (ms)")
+    learning.set_xlabel("time (s)")
+    alarms = learning.twinx()
+    inside = np.zeros(len(run.spike_times), dtype=bool)
+    for onset in pattern.onsets:
+        inside |= (run.spike_times > onset) & (run.spike_times <= onset + pattern.length)
+    edges = np.arange(0.0, total + 1000.0, 1000.0)
+    counts, _ = np.histogram(run.spike_times[~inside], edges)
+    alarms.step(edges[:-1] / 1000.0, counts, where="post", color="tab:red", lw=1)
+    alarms.set_ylabel("spikes outside the pattern (per s)", color="tab:red")
+    learning.set_title("STDP finds the repeating pattern: it answers earlier and earlier, "
+                       "and stops firing outside it")
+    learning.legend(loc="upper right", fontsize=8)
+    steps = int(round(window / pattern.dt))
+    time_axis = (np.arange(len(run.potential)) + 1) * pattern.dt
+    for column, (start, label) in enumerate(((0, "beginning"), (len(run.potential) - steps,
+                                                                 "end"))):
+        axis = figure.add_subplot(grid[1, column])
+        part = slice(start, start + steps)
+        axis.plot(time_axis[part], run.potential[part], color="k", lw=0.6)
+        for onset in pattern.onsets:
+            if time_axis[part][0] - pattern.length <= onset <= time_axis[part][-1]:
+                axis.axvspan(onset, onset + pattern.length, color="tab:green", alpha=0.25)
+        axis.axhline(threshold, color="tab:red", lw=0.8, ls="--")
+        axis.set_title(f"potential at the {label} (pattern shaded)", fontsize=9)
+        axis.set_xlabel("time (ms)")
+        axis.set_ylabel(f"u (threshold {threshold:g})")
+    weights = figure.add_subplot(grid[2, :])
+    carries = np.zeros(len(run.weights), dtype=bool)
+    carries[pattern.afferents] = True
+    bins = np.linspace(0, 1, 21)
+    weights.hist([run.weights[carries], run.weights[~carries]], bins=bins,
+                 label=["afferents in the pattern", "distractor afferents"],
+                 color=["tab:green", "tab:gray"])
+    weights.set_yscale("log")
+    weights.set_xlabel("final weight")
+    weights.set_ylabel("afferents")
+    weights.legend(fontsize=8)
+    save_figure(figure, path)
