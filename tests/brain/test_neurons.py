@@ -6,6 +6,8 @@ import pytest
 
 from brainlab.brain import (IZHIKEVICH_PRESETS, HodgkinHuxleyGroup, IzhikevichGroup, LIFGroup,
                             Network, SpikeMonitor, StateMonitor)
+from brainlab.brain.commands import adex_patterns
+from brainlab.brain.neurons import ADEX_PRESETS, AdExGroup
 
 
 def spike_times(group, current, duration, dt):
@@ -109,6 +111,9 @@ def test_every_preset_fires_under_input(preset):
     (lambda: IzhikevichGroup(1, preset="sleepy"), "unknown Izhikevich preset 'sleepy'"),
     (lambda: LIFGroup(1, v_reset=-40.0, v_threshold=-50.0), "must lie below"),
     (lambda: HodgkinHuxleyGroup(1, method="euler"), "rk4"),
+    (lambda: AdExGroup(1, preset="lazy"), "unknown AdEx preset 'lazy'"),
+    (lambda: AdExGroup(1, tau_w=float("nan")), "tau_w must be finite"),
+    (lambda: AdExGroup(1, tau_v=3.0), "unknown AdEx parameter"),
 ])
 def test_bad_parameters_are_refused(make, message):
     with pytest.raises(ValueError, match=message):
@@ -122,3 +127,47 @@ def test_dt_too_large_for_the_time_constants():
         Network([HodgkinHuxleyGroup(1)]).run(10.0, dt=0.5)
     with pytest.raises(ValueError, match="duration must be a positive"):
         Network([LIFGroup(1)]).run(-5.0)
+
+
+def test_adex_presets_show_the_firing_patterns_of_naud_et_al_2008():
+    """Each preset of Naud et al. (2008, Table 1) under its step current, 500 ms, by a
+    measurable criterion on the spike times."""
+    spikes = {name: result[2] for name, result in adex_patterns().items()}
+    isi = {name: np.diff(times) for name, times in spikes.items()}
+    assert isi["tonic"].max() / isi["tonic"].min() < 1.1                 # regular from the start
+    assert isi["adapting"][-1] > 4 * isi["adapting"][0]                  # slows down
+    burst = isi["initial_burst"]
+    assert burst[:2].max() < burst[-1] / 5 and np.ptp(burst[-4:]) < 0.02 * burst[-1]
+    for name, long in (("regular_bursting", 100), ("delayed_regular_bursting", 40)):
+        assert (isi[name] < 10).sum() >= 3 and (isi[name] > long).sum() >= 3   # bursts, pauses
+    assert spikes["delayed_regular_bursting"][0] > 2 * spikes["tonic"][0]  # delayed onset
+    accelerating = isi["delayed_accelerating"]
+    assert spikes["delayed_accelerating"][0] > 2 * spikes["tonic"][0]
+    assert np.all(np.diff(accelerating) <= 1e-9) and accelerating[-1] < 0.6 * accelerating[0]
+    assert len(spikes["transient"]) == 1                                  # one spike, then rest
+    late = isi["irregular"][5:]
+    assert late.std() / late.mean() > 0.2 and np.ptp(late[-6:]) > 2.0     # no settled rhythm
+    assert set(spikes) == set(ADEX_PRESETS)
+
+
+def test_adex_euler_converges_at_first_order_as_dt_halves():
+    """Spike times at dt = 0.02, 0.01, 0.005 ms: the same spikes, and each halving of dt
+    about halves the difference (forward Euler is first order); at 0.02 ms the drift over
+    300 ms of tonic firing stays under 1.5 ms."""
+    times = []
+    for dt in (0.02, 0.01, 0.005):
+        group = AdExGroup(1, "tonic")
+        monitor = SpikeMonitor(group)
+        Network([group], monitors=[monitor], currents={0: group.preset_current}).run(300.0, dt)
+        times.append(monitor.t)
+    assert len(times[0]) == len(times[1]) == len(times[2])
+    coarse, fine = np.abs(times[0] - times[1]).max(), np.abs(times[1] - times[2]).max()
+    assert coarse < 1.5 and 1.6 < coarse / fine < 2.4
+
+
+def test_cli_adex_writes_the_pattern_plot(tmp_path, capsys):
+    from brainlab.cli import main
+
+    assert main(["brain", "adex", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "adex.png").read_bytes()[:4] == b"\x89PNG"
+    assert "transient: 1 spike(s)" in capsys.readouterr().out

@@ -1,5 +1,5 @@
-"""`brainlab brain run|fi|compare|stdp`: simulate the classic networks, put neurons beside
-units, and watch STDP find a hidden pattern."""
+"""`brainlab brain run|fi|compare|adex|stdp`: simulate the classic networks, put neurons beside
+units, show the AdEx firing patterns, and watch STDP find a hidden pattern."""
 from __future__ import annotations
 
 import re
@@ -42,6 +42,10 @@ def register(subparsers):
                                   "neuron on the same input")
     compare.add_argument("--out", type=Path, default=Path("out/brain/compare"))
     compare.set_defaults(handler=run_compare)
+    adex = commands.add_parser("adex", help="the eight AdEx firing patterns of Naud et al. "
+                               "(2008) under their step currents")
+    adex.add_argument("--out", type=Path, default=Path("out/brain/adex"))
+    adex.set_defaults(handler=run_adex)
     stdp = commands.add_parser("stdp", help="one neuron with STDP finds a spike pattern hidden "
                                "in noise (Masquelier et al. 2008)")
     stdp.add_argument("--duration", default="30s", help="simulated time per run (default 30s)")
@@ -144,6 +148,37 @@ def run_compare(args):
     print("step: all or nothing at the threshold; sigmoid: a smooth version of it; LIF: "
           "fires only above the threshold, faster for stronger input, in time")
     print(f"plot: {args.out / 'compare.png'}")
+
+
+def adex_patterns(duration=500.0, dt=0.02):
+    """{preset: (times, v trace, spike times)} for each AdEx preset under its step current."""
+    from .monitors import SpikeMonitor, StateMonitor
+    from .network import Network
+    from .neurons import ADEX_PRESETS, AdExGroup
+
+    results = {}
+    for name in ADEX_PRESETS:
+        group = AdExGroup(1, name)
+        spikes, voltage = SpikeMonitor(group), StateMonitor(group, "v")
+        Network([group], monitors=[spikes, voltage],
+                currents={0: group.preset_current}).run(duration, dt)
+        trace = voltage.values[:, 0].copy()
+        trace[np.isin(np.round(voltage.t / dt), np.round(spikes.t / dt))] = group.v_peak
+        results[name] = (voltage.t, trace, spikes.t)
+    return results
+
+
+def run_adex(args):
+    from .plots import plot_firing_patterns
+
+    results = adex_patterns()
+    for name, (_, _, spikes) in results.items():
+        intervals = np.diff(spikes)
+        shown = ", ".join(f"{x:.0f}" for x in intervals[:6])
+        print(f"{name}: {len(spikes)} spike(s) in 500 ms, first at {spikes[0]:.0f} ms, "
+              f"intervals {shown}{' ...' if len(intervals) > 6 else ''} ms")
+    plot_firing_patterns(results, args.out / "adex.png")
+    print(f"plot: {args.out / 'adex.png'}")
 
 
 def run_stdp(args):

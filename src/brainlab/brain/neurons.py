@@ -1,5 +1,6 @@
 """Neuron models as vectorized groups: leaky integrate-and-fire, Izhikevich (2003),
-Hodgkin-Huxley (1952), the spike response model, and input groups (Poisson, given trains).
+Hodgkin-Huxley (1952), adaptive exponential IF (2005), the spike response model, and input
+groups (Poisson, given trains).
 
 Units: time in ms, membrane potential in mV. Every group has ``step(dt, current)``
 that advances its state by dt and returns a boolean array of which neurons spiked.
@@ -210,6 +211,80 @@ class IzhikevichGroup(NeuronGroup):
         self.peak = np.minimum(self.v, 30.0)   # the recorded spike peak, as in the paper
         self.v[spikes] = self.c[spikes]
         self.u[spikes] += self.d[spikes]
+        return spikes
+
+
+ADEX_PRESETS = {
+    # name: (C pF, g_L nS, E_L mV, V_T mV, Delta_T mV, a nS, tau_w ms, b pA, V_r mV), and the
+    # step current (pA) that shows the pattern: Naud, Marcille, Clopath & Gerstner (2008), Table 1
+    "tonic": ((200, 10, -70, -50, 2, 2, 30, 0, -58), 500),
+    "adapting": ((200, 12, -70, -50, 2, 2, 300, 60, -58), 500),
+    "initial_burst": ((130, 18, -58, -50, 2, 4, 150, 120, -50), 400),
+    "regular_bursting": ((200, 10, -58, -50, 2, 2, 120, 100, -46), 210),
+    "delayed_accelerating": ((200, 12, -70, -50, 2, -10, 300, 0, -58), 300),
+    "delayed_regular_bursting": ((100, 10, -65, -50, 2, -10, 90, 30, -47), 110),
+    "transient": ((100, 10, -65, -50, 2, 10, 90, 100, -47), 180),
+    "irregular": ((100, 12, -60, -50, 2, -11, 130, 30, -48), 160),
+}
+
+
+class AdExGroup(NeuronGroup):
+    """Adaptive exponential integrate-and-fire (Brette & Gerstner 2005):
+
+    C dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_T)/Delta_T) - w + I
+    tau_w dw/dt = a (V - E_L) - w;   when V > v_peak: V <- V_r, w <- w + b
+
+    The exponential term is the spike's upswing; w is an adaptation current (b after each
+    spike, a below threshold). Units: pF, nS, mV, ms, pA. Forward Euler, as Brian2's
+    example; the exponent is capped so a step past v_peak cannot overflow.
+    """
+
+    def __init__(self, n, preset="tonic", v_peak=0.0, **parameters):
+        super().__init__(n)
+        if preset is not None and preset not in ADEX_PRESETS:
+            raise ValueError(f"unknown AdEx preset {preset!r}; expected one of "
+                             f"{sorted(ADEX_PRESETS)}")
+        names = ("C", "g_L", "E_L", "V_T", "Delta_T", "a", "tau_w", "b", "V_r")
+        unknown = set(parameters) - set(names)
+        if unknown:
+            raise ValueError(f"unknown AdEx parameter(s) {sorted(unknown)}; expected {names}")
+        values = dict(zip(names, ADEX_PRESETS[preset][0])) if preset else {}
+        values.update(parameters)
+        if set(values) != set(names):
+            raise ValueError(f"give a preset or all of {names}")
+        for name in names:
+            setattr(self, name, float(_finite(name, values[name])))
+        for name in ("C", "g_L", "Delta_T", "tau_w"):
+            _positive(name, getattr(self, name))
+        self.v_peak = float(_finite("v_peak", v_peak))
+        if not self.V_r < self.v_peak:
+            raise ValueError(f"V_r ({self.V_r}) must lie below v_peak ({self.v_peak})")
+        self.preset_current = ADEX_PRESETS[preset][1] if preset else None
+        self.v = np.full(self.n, self.E_L)
+        self.w = np.zeros(self.n)
+        self.channels = {"I": np.zeros(self.n)}   # instantaneous synaptic current (pA)
+
+    def check_dt(self, dt):
+        super().check_dt(dt)
+        limit = min(0.1, self.C / self.g_L / 10)
+        if dt > limit:
+            raise ValueError(f"dt = {dt} ms is too large for AdEx (forward Euler); use dt <= "
+                             f"{limit:g} ms")
+
+    def step(self, dt, current=0.0):
+        """Advance by dt (ms) with input current I (pA)."""
+        current = np.asarray(current) + self.channels["I"]
+        upswing = np.exp(np.minimum((self.v - self.V_T) / self.Delta_T, 30.0))
+        dv = (-self.g_L * (self.v - self.E_L) + self.g_L * self.Delta_T * upswing
+              - self.w + current) / self.C
+        dw = (self.a * (self.v - self.E_L) - self.w) / self.tau_w
+        self.v += dt * dv
+        self.w += dt * dw
+        self.channels["I"][:] = 0.0
+        spikes = self.v > self.v_peak
+        if spikes.any():
+            self.v[spikes] = self.V_r
+            self.w[spikes] += self.b
         return spikes
 
 

@@ -81,7 +81,7 @@ def plot_hidden_pattern(pattern, run, path, threshold=500.0, window=500.0):
     from .pattern import latencies
 
     total = len(pattern.raster) * pattern.dt
-    figure = plt.figure(figsize=(10, 8.5))
+    figure = plt.figure(figsize=(10, 9), layout="constrained")
     grid = figure.add_gridspec(3, 2, height_ratios=[1.2, 1, 1])
     learning = figure.add_subplot(grid[0, :])
     onsets, latency = latencies(pattern, run.spike_times)
@@ -126,4 +126,24 @@ def plot_hidden_pattern(pattern, run, path, threshold=500.0, window=500.0):
     weights.set_xlabel("final weight")
     weights.set_ylabel("afferents")
     weights.legend(fontsize=8)
+    save_figure(figure, path)
+
+
+def plot_firing_patterns(results, path):
+    """One voltage trace per named firing pattern ({name: (t, v, spike times)}), in a grid."""
+    names = list(results)
+    columns = 2
+    rows = (len(names) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(10, 1.8 * rows), sharex=True,
+                                layout="constrained", squeeze=False)
+    for axis, name in zip(axes.flat, names):
+        t, v, _ = results[name]
+        axis.plot(t, v, color="k", lw=0.7)
+        axis.set_title(name.replace("_", " "), fontsize=9)
+        axis.set_ylabel("V (mV)", fontsize=8)
+    for axis in axes.flat[len(names):]:
+        axis.set_visible(False)
+    for axis in axes[-1]:
+        axis.set_xlabel("time (ms)")
+    figure.suptitle("AdEx firing patterns (Naud et al. 2008), each under its step current")
     save_figure(figure, path)
