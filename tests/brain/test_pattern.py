@@ -130,6 +130,7 @@ def test_cli_stdp_writes_plot_summary_and_report(tmp_path, capsys):
 @pytest.mark.parametrize("argv,message", [
     (["--duration", "5s"], "at least 10s"),
     (["--seeds", "0"], "--seeds must be >= 1"),
+    (["--a-minus-ratio", "nan"], "--a-minus-ratio must be a positive number"),
 ])
 def test_cli_stdp_bad_input(argv, message, tmp_path, capsys):
     assert main(["brain", "stdp", *argv, "--out", str(tmp_path)]) == 2

@@ -52,6 +52,8 @@ def register(subparsers):
     stdp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     stdp.add_argument("--seeds", type=int, default=1, help="how many seeds to run (default 1); "
                       "the plot shows the first")
+    stdp.add_argument("--a-minus-ratio", type=float, default=0.9,
+                      help="depression amplitude as a fraction of potentiation's (default 0.9)")
     stdp.add_argument("--out", type=Path, default=Path("out/brain/stdp"))
     stdp.set_defaults(handler=run_stdp)
 
@@ -192,10 +194,12 @@ def run_stdp(args):
                          f"last 10 s are scored), got {args.duration!r}")
     if args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
+    if not np.isfinite(args.a_minus_ratio) or args.a_minus_ratio <= 0:
+        raise ValueError(f"--a-minus-ratio must be a positive number, got {args.a_minus_ratio}")
     runs = []
     for seed in range(args.seed, args.seed + args.seeds):
         pattern = hidden_pattern(duration, seed=seed)
-        run = learn_hidden_pattern(pattern, progress=True)
+        run = learn_hidden_pattern(pattern, a_minus_ratio=args.a_minus_ratio, progress=True)
         first, last = score(pattern, run.spike_times, 0, 5000), \
             score(pattern, run.spike_times, duration - 10_000)
         carries = np.zeros(len(run.weights), dtype=bool)
@@ -215,12 +219,14 @@ def run_stdp(args):
             plot_hidden_pattern(pattern, run, args.out / "stdp.png")
     learned = sum(r["learned"] for r in runs)
     summary = {"duration_ms": duration, "afferents": 2000, "pattern_afferents": 1000,
+               "a_minus_ratio": args.a_minus_ratio,
                "learned": learned, "runs": runs,
                "criterion": "last 10 s: hit rate >= 90 % and < 1 false alarm per second"}
     write_json(args.out / "summary.json", summary)
     lines = ["# STDP finds a repeating spike pattern hidden in noise", "",
              "Masquelier, Guyonneau & Thorpe (2008), reproduced by `brainlab brain stdp "
-             f"--duration {duration / 1000:g}s --seed {args.seed} --seeds {args.seeds}`.", "",
+             f"--duration {duration / 1000:g}s --seed {args.seed} --seeds {args.seeds} "
+             f"--a-minus-ratio {args.a_minus_ratio:g}`.", "",
              f"Learned in **{learned} of {len(runs)}** runs ({summary['criterion']}).", "",
              "| seed | hit rate | median latency (ms) | false alarms/s (first 5 s -> last 10 s) "
              "| weights > 0.5 in pattern / elsewhere |", "|---|---|---|---|---|"]
