@@ -386,7 +386,8 @@ class SRMGroup(NeuronGroup):
         if not self.tau_s < self.tau_m:
             raise ValueError(f"tau_s ({tau_s}) must be shorter than tau_m ({tau_m})")
         self.k1, self.k2 = float(_finite("k1", k1)), float(_finite("k2", k2))
-        peak = self.tau_m * self.tau_s / (self.tau_m - self.tau_s) * math.log(self.tau_m / self.tau_s)
+        tau_m, tau_s = self.tau_m, self.tau_s
+        peak = tau_m * tau_s / (tau_m - tau_s) * math.log(tau_m / tau_s)   # when K peaks
         self.k0 = 1.0 / (math.exp(-peak / self.tau_m) - math.exp(-peak / self.tau_s))
         self.epsp_m, self.epsp_s = np.zeros(self.n), np.zeros(self.n)   # input, two decays
         self.after_m, self.after_s = np.zeros(self.n), np.zeros(self.n)   # eta, two decays

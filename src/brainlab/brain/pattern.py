@@ -101,9 +101,8 @@ def learn_hidden_pattern(pattern, threshold=500.0, w_init=0.475, a_plus=2 ** -5,
                          a_minus_ratio=0.9, tau_plus=16.8, tau_minus=33.7, progress=False):
     """Run one SRM neuron with nearest-spike STDP on the `pattern` input.
 
-    The paper's values, except a- = 0.9 a+ instead of 0.85 a+: in a clock-driven run an
-    input spike in the same step as the output spike counts as causal (potentiated), which
-    tips the balance towards LTP; 0.9 restores the paper's LTD-dominated start."""
+    The paper's values, except a- = 0.9 a+ instead of 0.85 a+: with 0.85 this clock-driven
+    version ends with every weight at 1, firing everywhere (see docs/brain.md)."""
     source = SpikeTrainGroup(pattern.raster)
     neuron = SRMGroup(1, threshold=threshold)
     synapses = Synapses(source, neuron, "w", np.full((source.n, 1), float(w_init)))
