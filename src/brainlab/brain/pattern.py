@@ -18,8 +18,9 @@ import numpy as np
 
 from .monitors import SpikeMonitor, StateMonitor
 from .network import Network
-from .neurons import SpikeTrainGroup, SRMGroup
+from .inputs import SpikeTrainGroup
 from .plasticity import STDP
+from .spike_response import SRMGroup
 from .synapses import Synapses
 
 

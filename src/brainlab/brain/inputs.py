@@ -1,0 +1,39 @@
+"""Spike sources that feed a network: Poisson trains, and given trains replayed step by step."""
+from __future__ import annotations
+
+import numpy as np
+
+from .neurons import NeuronGroup, _finite
+
+
+class PoissonGroup(NeuronGroup):
+    """Spike sources firing independently at `rates` Hz: the input of a network."""
+
+    def __init__(self, n, rates, rng=None):
+        super().__init__(n)
+        self.rates = np.asarray(_finite("rates", rates), dtype=float) * np.ones(self.n)
+        if (self.rates < 0).any():
+            raise ValueError("Poisson rates must be >= 0 Hz")
+        self.rng = np.random.default_rng(rng)
+
+    def step(self, dt, current=0.0):
+        return self.rng.random(self.n) < self.rates * dt / 1000.0
+
+
+class SpikeTrainGroup(NeuronGroup):
+    """Replays given spike trains: row k of `raster` (steps x n, boolean) is step k's spikes."""
+
+    def __init__(self, raster):
+        raster = np.asarray(raster)
+        if raster.ndim != 2 or raster.dtype != bool:
+            raise ValueError(f"raster must be a 2-D boolean array (steps, neurons), got "
+                             f"{raster.dtype} with shape {raster.shape}")
+        super().__init__(raster.shape[1])
+        self.raster, self.position = raster, 0
+
+    def step(self, dt, current=0.0):
+        if self.position >= len(self.raster):
+            raise ValueError(f"the spike trains hold {len(self.raster)} steps; the run asked "
+                             f"for more")
+        self.position += 1
+        return self.raster[self.position - 1]
