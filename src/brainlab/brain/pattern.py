@@ -117,26 +117,13 @@ def learn_hidden_pattern(pattern, threshold=500.0, w_init=0.475, a_plus=2 ** -5,
                       synapses.weights.toarray()[:, 0])
 
 
-def score(pattern, spike_times, start=None, end=None):
-    """How well the output answers the pattern in [start, end) ms: the fraction of
-    presentations with a spike inside (hits), spikes outside per second (false alarms),
-    and the median latency of the first spike after each onset (ms)."""
-    total = len(pattern.raster) * pattern.dt
-    start, end = (0.0 if start is None else start), (total if end is None else end)
+def in_pattern(pattern, spike_times):
+    """Which of the spike times (ms, step ends) fall inside a presentation of the pattern."""
     times = np.asarray(spike_times)
-    times = times[(times >= start) & (times < end)]
-    onsets = pattern.onsets[(pattern.onsets >= start) & (pattern.onsets + pattern.length <= end)]
     inside = np.zeros(len(times), dtype=bool)
-    latencies = []
-    for onset in onsets:
-        during = (times > onset) & (times <= onset + pattern.length)
-        inside |= during
-        if during.any():
-            latencies.append(times[during][0] - onset)
-    return {"presentations": int(len(onsets)),
-            "hit_rate": float(len(latencies) / len(onsets)) if len(onsets) else float("nan"),
-            "false_alarms_per_s": float((~inside).sum() / ((end - start) / 1000.0)),
-            "median_latency_ms": float(np.median(latencies)) if latencies else float("nan")}
+    for onset in pattern.onsets:
+        inside |= (times > onset) & (times <= onset + pattern.length)
+    return inside
 
 
 def latencies(pattern, spike_times):
@@ -147,3 +134,21 @@ def latencies(pattern, spike_times):
         during = times[(times > onset) & (times <= onset + pattern.length)]
         result.append(during[0] - onset if len(during) else np.nan)
     return pattern.onsets, np.array(result)
+
+
+def score(pattern, spike_times, start=None, end=None):
+    """How well the output answers the pattern in [start, end) ms: the fraction of
+    presentations with a spike inside (hits), spikes outside per second (false alarms),
+    and the median latency of the first spike after each onset (ms)."""
+    total = len(pattern.raster) * pattern.dt
+    start, end = (0.0 if start is None else start), (total if end is None else end)
+    times = np.asarray(spike_times)
+    times = times[(times >= start) & (times < end)]
+    onsets, latency = latencies(pattern, times)
+    latency = latency[(onsets >= start) & (onsets + pattern.length <= end)]
+    answered = latency[np.isfinite(latency)]
+    return {"presentations": int(len(latency)),
+            "hit_rate": float(len(answered) / len(latency)) if len(latency) else float("nan"),
+            "false_alarms_per_s": float((~in_pattern(pattern, times)).sum()
+                                        / ((end - start) / 1000.0)),
+            "median_latency_ms": float(np.median(answered)) if len(answered) else float("nan")}

@@ -78,7 +78,7 @@ def plot_hidden_pattern(pattern, run, path, threshold=500.0, window=500.0):
     """The STDP pattern experiment at a glance: the output's latency in each presentation
     and its false alarms over time; the potential at the start and at the end, with the
     pattern's presentations shaded; the final weights of pattern and distractor afferents."""
-    from .pattern import latencies
+    from .pattern import in_pattern, latencies
 
     total = len(pattern.raster) * pattern.dt
     figure = plt.figure(figsize=(10, 9), layout="constrained")
@@ -91,9 +91,7 @@ def plot_hidden_pattern(pattern, run, path, threshold=500.0, window=500.0):
     learning.set_ylabel("latency (ms)")
     learning.set_xlabel("time (s)")
     alarms = learning.twinx()
-    inside = np.zeros(len(run.spike_times), dtype=bool)
-    for onset in pattern.onsets:
-        inside |= (run.spike_times > onset) & (run.spike_times <= onset + pattern.length)
+    inside = in_pattern(pattern, run.spike_times)
     edges = np.arange(0.0, total + 1000.0, 1000.0)
     counts, _ = np.histogram(run.spike_times[~inside], edges)
     alarms.step(edges[:-1] / 1000.0, counts, where="post", color="tab:red", lw=1)
