@@ -5,30 +5,20 @@ import numpy as np
 import pytest
 import scipy.sparse as sparse
 
-from brainlab.brain import (STDP, LIFGroup, Network, PoissonGroup, StateMonitor,
-                            Synapses, hebb_step, oja_step, train_oja)
+from brainlab.brain import (STDP, LIFGroup, Network, SpikeTrainGroup,
+                            StateMonitor, Synapses, hebb_step, oja_step, train_oja)
 from brainlab.brain.models import cuba, izhikevich
 from brainlab.cli import main
 
 
-class Scripted(PoissonGroup):
+def scripted(n, times, duration, dt=0.1):
     """A spike source that fires at given times (ms)."""
-
-    def __init__(self, n, times):
-        super().__init__(n, 0.0)
-        self.times, self.t = times, 0.0
-
-    def step(self, dt, current=0.0):
-        self.t += dt
-        spikes = np.zeros(self.n, dtype=bool)
-        for index, moments in self.times.items():
-            spikes[index] = any(abs(self.t - m) < dt / 2 for m in moments)
-        return spikes
+    return SpikeTrainGroup.from_times(n, times, duration, dt)
 
 
 @pytest.mark.parametrize("delay", [0.0, 2.0])
 def test_a_spike_arrives_after_its_delay_with_its_weight(delay):
-    source = Scripted(1, {0: [1.0]})
+    source = scripted(1, {0: [1.0]}, 10.0)
     target = LIFGroup(2, tau_m=20.0, v_rest=0.0, v_reset=-5.0, v_threshold=100.0,
                       channels={"ge": 5.0})
     synapses = Synapses(source, target, "ge", sparse.csr_matrix([[0.0, 3.0]]), delay=delay)
@@ -56,7 +46,7 @@ def test_random_connectivity_has_the_asked_probability_and_refuses_bad_ones():
 def test_stdp_amplitudes_and_time_constants(order):
     gap, a_plus, a_minus, tau_plus, tau_minus = 10.0, 0.01, -0.012, 16.8, 33.7
     pre_time, post_time = (5.0, 5.0 + gap) if order == "pre_then_post" else (5.0 + gap, 5.0)
-    pre, post = Scripted(1, {0: [pre_time]}), Scripted(1, {0: [post_time]})
+    pre, post = scripted(1, {0: [pre_time]}, 40.0), scripted(1, {0: [post_time]}, 40.0)
     post.channels = {"ge": np.zeros(1)}
     synapses = Synapses(pre, post, "ge", sparse.csr_matrix([[0.5]]))
     rule = STDP(synapses, a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus,
@@ -135,7 +125,8 @@ def test_nearest_spike_stdp_pairs_each_spike_once():
     a_plus, a_minus, tau = 0.01, -0.012, 20.0
     results = {}
     for interaction in ("all", "nearest"):
-        pre, post = Scripted(1, {0: [5.0, 40.0]}), Scripted(1, {0: [10.0, 15.0, 30.0, 33.0]})
+        pre = scripted(1, {0: [5.0, 40.0]}, 60.0)
+        post = scripted(1, {0: [10.0, 15.0, 30.0, 33.0]}, 60.0)
         post.channels = {"ge": np.zeros(1)}
         synapses = Synapses(pre, post, "ge", sparse.csr_matrix([[0.5]]))
         rule = STDP(synapses, a_plus=a_plus, a_minus=a_minus, tau_plus=tau, tau_minus=tau,

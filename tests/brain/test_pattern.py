@@ -17,9 +17,7 @@ from .event_driven import continuous_times, learn_event_driven
 
 def one_input(times, duration, dt):
     """A single afferent that fires at the given times (ms)."""
-    raster = np.zeros((int(round(duration / dt)), 1), dtype=bool)
-    raster[np.rint(np.asarray(times) / dt).astype(int), 0] = True
-    return SpikeTrainGroup(raster)
+    return SpikeTrainGroup.from_times(1, {0: times}, duration, dt)
 
 
 def test_srm_epsp_peaks_at_one_where_the_kernel_says():
@@ -33,8 +31,9 @@ def test_srm_epsp_peaks_at_one_where_the_kernel_says():
     peak = np.argmax(u.values[:, 0])
     s_star = 10 * 2.5 / 7.5 * math.log(4.0)
     assert u.values[peak, 0] == pytest.approx(0.7, rel=1e-4)
-    # the spike leaves the source at 1 ms; the neuron takes it in one step later
-    assert u.t[peak] - (1.0 + 2 * dt) == pytest.approx(s_star, abs=dt)
+    # the spike leaves the source in the step ending at 1 ms; the neuron takes it in during
+    # the next step
+    assert u.t[peak] - (1.0 + dt) == pytest.approx(s_star, abs=dt)
 
 
 def test_srm_fires_once_per_upward_crossing_then_follows_the_after_potential():
@@ -61,6 +60,10 @@ def test_spike_train_group_replays_rows_and_refuses_bad_rasters():
         group.step(1.0)
     with pytest.raises(ValueError, match="2-D boolean"):
         SpikeTrainGroup(np.ones((3, 2)))
+    timed = SpikeTrainGroup.from_times(2, {1: [0.2, 0.3]}, duration=0.3, dt=0.1)
+    assert timed.raster.tolist() == [[False, False], [False, True], [False, True]]
+    with pytest.raises(ValueError, match=r"must lie in \(0, 40.0\]"):
+        SpikeTrainGroup.from_times(1, {0: [50.0]}, duration=40.0, dt=0.1)
 
 
 def test_nearest_stdp_depresses_only_the_first_pre_spike_after_a_post_spike():
@@ -69,7 +72,7 @@ def test_nearest_stdp_depresses_only_the_first_pre_spike_after_a_post_spike():
     results = {}
     for interaction in ("nearest", "all"):
         pre = one_input([12.0, 14.0], 30.0, dt)
-        post = SpikeTrainGroup(one_input([10.0], 30.0, dt).raster)
+        post = one_input([10.0], 30.0, dt)
         post.channels = {"w": np.zeros(1)}
         synapses = Synapses(pre, post, "w", sparse.csr_matrix([[0.5]]))
         rule = STDP(synapses, a_plus=0.01, a_minus=a_minus, tau_plus=tau, tau_minus=tau,

@@ -136,14 +136,8 @@ def run_compare(args):
     group = LIFGroup(1, tau_m=20.0, v_rest=-65.0, v_reset=-65.0, v_threshold=-65 + threshold,
                      refractory=2.0)
     voltage = StateMonitor(group, "v", (0,))
-    index = {"i": 0}
-
-    def current(t):
-        value = drive[min(index["i"], len(drive) - 1)]
-        index["i"] += 1
-        return value
-
-    Network([group], monitors=[voltage], currents={0: current}).run(duration, dt)
+    Network([group], monitors=[voltage],   # the network asks for the drive at each step's start
+            currents={0: lambda t: drive[int(round(t / dt))]}).run(duration, dt)
     plot_unit_comparison(time_axis, drive, {
         "step unit (Perceptron)": step, "sigmoid unit": sigmoid,
         "LIF neuron v (mV)": voltage.values[:, 0]}, args.out / "compare.png")
@@ -164,9 +158,7 @@ def adex_patterns(duration=500.0, dt=0.02):
         spikes, voltage = SpikeMonitor(group), StateMonitor(group, "v")
         Network([group], monitors=[spikes, voltage],
                 currents={0: group.preset_current}).run(duration, dt)
-        trace = voltage.values[:, 0].copy()
-        trace[np.isin(np.round(voltage.t / dt), np.round(spikes.t / dt))] = group.v_peak
-        results[name] = (voltage.t, trace, spikes.t)
+        results[name] = (voltage.t, voltage.values[:, 0], spikes.t)
     return results
 
 
@@ -202,8 +194,7 @@ def run_stdp(args):
         run = learn_hidden_pattern(pattern, a_minus_ratio=args.a_minus_ratio, progress=True)
         first, last = score(pattern, run.spike_times, 0, 5000), \
             score(pattern, run.spike_times, duration - 10_000)
-        carries = np.zeros(len(run.weights), dtype=bool)
-        carries[pattern.afferents] = True
+        carries = pattern.carriers
         result = {"seed": seed, "first_5s": first, "last_10s": last,
                   "learned": last["hit_rate"] >= 0.9 and last["false_alarms_per_s"] < 1.0,
                   "strong_weights_in_pattern": int((run.weights[carries] > 0.5).sum()),

@@ -31,6 +31,20 @@ class SpikeTrainGroup(NeuronGroup):
         super().__init__(raster.shape[1])
         self.raster, self.position = raster, 0
 
+    @classmethod
+    def from_times(cls, n, times, duration, dt):
+        """n neurons firing at given moments, {neuron: [ms, ...]}, over `duration` ms.
+        A spike at t leaves in the step that ends at t, so monitors record it at t."""
+        steps = int(round(duration / dt))
+        raster = np.zeros((steps, n), dtype=bool)
+        for neuron, moments in times.items():
+            rows = np.rint(np.asarray(moments, dtype=float) / dt).astype(int) - 1
+            if not 0 <= neuron < n or rows.size and not (0 <= rows.min() <= rows.max() < steps):
+                raise ValueError(f"spike times of neuron {neuron} must lie in (0, {duration}] "
+                                 f"ms, for neurons 0..{n - 1}")
+            raster[rows, neuron] = True
+        return cls(raster)
+
     def step(self, dt, current=0.0):
         if self.position >= len(self.raster):
             raise ValueError(f"the spike trains hold {len(self.raster)} steps; the run asked "

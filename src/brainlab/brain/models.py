@@ -63,8 +63,7 @@ def coba(seed=0, n=4000, p=0.02, record_v=(0, 1, 2)):
                                  pre_indices=np.arange(n_exc))
     inhibitory = Synapses.random(group, group, "gi", p, 6.7, rng=rng,
                                  pre_indices=np.arange(n_exc, n))
-    monitors = {"spikes": SpikeMonitor(group), "rate": PopulationRateMonitor(group),
-                "v": StateMonitor(group, "v", record_v)}
+    monitors = _monitors(group, ("spikes", "rate", "v"), record_v)
     return Network([group], [excitatory, inhibitory], monitors.values()), monitors
 
 
@@ -84,8 +83,7 @@ def izhikevich(seed=0, n_excitatory=800, n_inhibitory=200, record_v=(0, 850)):
     weights = np.c_[0.5 * rng.random((n, n_excitatory)), -rng.random((n, n_inhibitory))].T
     synapses = Synapses(group, group, "I", sparse.csr_matrix(weights))
     thalamic_scale = np.r_[5.0 * np.ones(n_excitatory), 2.0 * np.ones(n_inhibitory)]
-    monitors = {"spikes": SpikeMonitor(group), "rate": PopulationRateMonitor(group),
-                "v": StateMonitor(group, "v", record_v)}
+    monitors = _monitors(group, ("spikes", "rate", "v"), record_v)
     network = Network([group], [synapses], monitors.values(),
                       currents={0: lambda t: thalamic_scale * rng.standard_normal(n)})
     return network, monitors
@@ -94,8 +92,7 @@ def izhikevich(seed=0, n_excitatory=800, n_inhibitory=200, record_v=(0, 850)):
 def hh(current=10.0, method="exponential_euler"):
     """One Hodgkin-Huxley neuron under a constant current (uA/cm^2)."""
     group = HodgkinHuxleyGroup(1, method=method)
-    monitors = {"spikes": SpikeMonitor(group), "rate": PopulationRateMonitor(group),
-                "v": StateMonitor(group, "v", (0,))}
+    monitors = _monitors(group, ("spikes", "rate", "v"), (0,))
     return Network([group], [], monitors.values(), currents={0: current}), monitors
 
 

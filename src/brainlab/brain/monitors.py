@@ -73,8 +73,8 @@ class StateMonitor:
 
     def record(self, t, spikes, state):
         values = self._read(self.group)
-        if self.variable == "v" and hasattr(self.group, "peak"):
-            values = np.where(spikes, 30.0, values)   # show Izhikevich spikes at their peak
+        if self.variable == "v" and self.group.spike_peak is not None:
+            values = np.where(spikes, self.group.spike_peak, values)   # draw the spike
         self._t.append(t)
         self._values.append(np.array(values[self.indices], dtype=float))
 

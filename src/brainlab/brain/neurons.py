@@ -27,6 +27,10 @@ def _finite(name, value):
 class NeuronGroup:
     """N neurons with vectorized state; subclasses implement ``step``."""
 
+    # Models whose v is reset within the step that crosses threshold set the spike's peak
+    # here, so that a StateMonitor of v can draw the spike (None: v shows it already).
+    spike_peak = None
+
     def __init__(self, n):
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"a neuron group needs a positive number of neurons, got {n!r}")
@@ -176,6 +180,8 @@ class IzhikevichGroup(NeuronGroup):
     does for numerical stability (with dt = 1 ms: two steps of 0.5 ms).
     """
 
+    spike_peak = 30.0   # the paper draws spikes at their cut-off, 30 mV
+
     def __init__(self, n, preset="regular_spiking", a=None, b=None, c=None, d=None,
                  half_steps=False, v_init=-65.0):
         super().__init__(n)
@@ -207,7 +213,6 @@ class IzhikevichGroup(NeuronGroup):
         self.u += dt * self.a * (self.b * self.v - self.u)
         self.channels["I"][:] = 0.0
         spikes = self.v >= 30.0
-        self.peak = np.minimum(self.v, 30.0)   # the recorded spike peak, as in the paper
         self.v[spikes] = self.c[spikes]
         self.u[spikes] += self.d[spikes]
         return spikes
@@ -255,7 +260,7 @@ class AdExGroup(NeuronGroup):
             setattr(self, name, float(_finite(name, values[name])))
         for name in ("C", "g_L", "Delta_T", "tau_w"):
             _positive(name, getattr(self, name))
-        self.v_peak = float(_finite("v_peak", v_peak))
+        self.v_peak = self.spike_peak = float(_finite("v_peak", v_peak))
         if not self.V_r < self.v_peak:
             raise ValueError(f"V_r ({self.V_r}) must lie below v_peak ({self.v_peak})")
         self.preset_current = ADEX_PRESETS[preset][1] if preset else None

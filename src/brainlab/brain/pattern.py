@@ -34,6 +34,13 @@ class HiddenPattern:
     length: float
     dt: float
 
+    @property
+    def carriers(self):
+        """A boolean mask over all afferents: True for those that carry the pattern."""
+        mask = np.zeros(self.raster.shape[1], dtype=bool)
+        mask[self.afferents] = True
+        return mask
+
 
 def wandering_spike_trains(n, steps, rng, dt=1.0, max_rate=90.0, max_speed=1800.0,
                            speed_step=360.0, max_silence=50.0):

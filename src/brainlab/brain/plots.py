@@ -114,8 +114,7 @@ def plot_hidden_pattern(pattern, run, path, threshold=500.0, window=500.0):
         axis.set_xlabel("time (ms)")
         axis.set_ylabel(f"u (threshold {threshold:g})")
     weights = figure.add_subplot(grid[2, :])
-    carries = np.zeros(len(run.weights), dtype=bool)
-    carries[pattern.afferents] = True
+    carries = pattern.carriers
     bins = np.linspace(0, 1, 21)
     weights.hist([run.weights[carries], run.weights[~carries]], bins=bins,
                  label=["afferents in the pattern", "distractor afferents"],
