@@ -10,4 +10,5 @@ from .synapses import Synapses
 
 __all__ = ["LIFGroup", "IzhikevichGroup", "HodgkinHuxleyGroup", "AdExGroup", "SRMGroup",
            "PoissonGroup", "SpikeTrainGroup", "IZHIKEVICH_PRESETS", "ADEX_PRESETS", "Synapses",
-           "Network", "PoissonInput", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "STDP", "hebb_step", "oja_step", "train_oja"]
+           "Network", "PoissonInput", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
+           "STDP", "hebb_step", "oja_step", "train_oja"]

@@ -9,5 +9,6 @@ from .optimizers import SGD, Adam, get_optimizer
 from .perceptron import Perceptron
 
 __all__ = ["Sequential", "Dense", "Activation", "Dropout", "Perceptron", "SGD", "Adam",
-           "History", "Callback", "EarlyStopping", "LearningRateScheduler", "ACTIVATIONS", "LOSSES", "get_activation",
-           "get_loss", "get_optimizer", "check_gradients", "numerical_gradients"]
+           "History", "Callback", "EarlyStopping", "LearningRateScheduler", "ACTIVATIONS",
+           "LOSSES", "get_activation", "get_loss", "get_optimizer", "check_gradients",
+           "numerical_gradients"]

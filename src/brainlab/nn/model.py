@@ -212,7 +212,7 @@ class Sequential:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
             if not np.isfinite(logs["loss"]):
                 raise ValueError(f"training diverged at epoch {epoch + 1} (loss "
-                                         f"{logs['loss']}); lower the learning rate")
+                                 f"{logs['loss']}); lower the learning rate")
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if verbose == 1:

@@ -116,8 +116,10 @@ def model_card(meta):
              f"- classes: {', '.join(map(str, meta['classes']))}"]
     encoder = meta.get("encoder")
     if encoder:
-        lines.append(f"- encoder: {encoder['source'] if meta['strategy'] != 'finetune' else 'fine-tuned copy in encoder/ (from ' + encoder['source'] + ')'}"
-                     f", mean pooling, max {encoder['max_length']} tokens, {encoder['precision']}")
+        source = encoder["source"] if meta["strategy"] != "finetune" else \
+            f"fine-tuned copy in encoder/ (from {encoder['source']})"
+        lines.append(f"- encoder: {source}, mean pooling, max {encoder['max_length']} tokens, "
+                     f"{encoder['precision']}")
     else:
         lines.append("- features: TF-IDF of words and word bigrams, learned from scratch")
     info = meta.get("info") or {}

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from ..nn import Dense, Dropout, EarlyStopping, Sequential
-from .data import Dataset, check_labels, stratified_split
+from .data import Dataset, check_labels, is_missing_label, stratified_split
 from .metrics import classification_scores
 
 STRATEGIES = ("features", "finetune", "scratch")
@@ -112,8 +112,7 @@ class TextClassifier:
                 raise ValueError(f"{len(texts)} texts but {len(labels)} labels; expected one "
                                  f"label per text")
             for i, label in enumerate(labels):
-                if label is None or (isinstance(label, float) and np.isnan(label)) or \
-                        (isinstance(label, str) and not label.strip()):
+                if is_missing_label(label):
                     raise ValueError(f"label {i} is missing")
         return texts, labels
 

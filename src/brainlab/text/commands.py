@@ -81,12 +81,11 @@ def _model_options(command):
                          "128 when fine-tuning, to keep CPU time down)")
 
 
-def _load(args, labels=True):
+def _load(args, source=None):
+    """The labelled data set named by `source` (default: the command's data argument)."""
     from .data import load_data
 
-    if labels:
-        return load_data(args.data, args.text_column, args.label_column)
-    return load_data(args.data, args.text_column)
+    return load_data(source or args.data, args.text_column, args.label_column)
 
 
 def _print_scores(scores):
@@ -100,13 +99,13 @@ def _print_scores(scores):
 def run_train(args):
     from .bundle import save_classifier
     from .classifier import TextClassifier
-    from .data import load_data, stratified_split
+    from .data import stratified_split
 
     if args.encoder and args.strategy == "scratch":
         raise ValueError("--encoder has no effect with --strategy scratch")
     dataset = _load(args)
     if args.test:
-        train, test = dataset, load_data(args.test, args.text_column, args.label_column)
+        train, test = dataset, _load(args, args.test)
     else:
         train, test = stratified_split(dataset, args.test_size, seed=args.seed)
     print(f"{dataset.source}: {len(train)} texts to train on, {len(test)} to score; "
@@ -137,7 +136,8 @@ def run_evaluate(args):
     dataset = _load(args)
     scores = classifier.evaluate(dataset.texts, dataset.labels)
     _print_scores(scores)
-    plot_confusion(scores, args.out / "confusion.png", f"{args.model.name} on {Path(dataset.source).name}")
+    plot_confusion(scores, args.out / "confusion.png",
+                   f"{args.model.name} on {Path(dataset.source).name}")
     write_text(args.out / "report.md", evaluation_markdown(
         scores, f"Evaluation of {args.model}", [f"data: {dataset.source} ({len(dataset)} texts)",
                                                 f"strategy: {classifier.strategy}"]))

@@ -59,20 +59,25 @@ def _format(path, format):
     return "tsv" if suffix in (".tsv", ".tab") else "csv"
 
 
+def _json_records(path, lines):
+    """(line number, dict) for each non-blank line of a JSONL file."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: row {number} is not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise ValueError(f"{path}: row {number} is not a JSON object")
+        yield number, record
+
+
 def iter_records(path, format=None):
     """(line number, dict) for each record of a CSV/TSV (with header) or JSONL file."""
     text, format = _read_text(path), _format(path, format)
     if format == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}: row {number} is not valid JSON ({error.msg})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}: row {number} is not a JSON object")
-            yield number, record
+        yield from _json_records(path, text.splitlines())
         return
     csv.field_size_limit(sys.maxsize)
     reader = csv.DictReader(text.splitlines(keepends=True),
@@ -102,8 +107,7 @@ def read_dataset(path, text_column="text", label_column="label", format=None,
             empty_rows.append(number)
             continue
         label = record.get(label_column) if require_labels else None
-        if require_labels and (label is None or (isinstance(label, str) and not label.strip())
-                               or (isinstance(label, float) and np.isnan(label))):
+        if require_labels and is_missing_label(label):
             raise ValueError(f"{path}: row {number}, column {label_column!r}: missing label")
         texts.append(str(text))
         labels.append(_normalise_label(label) if require_labels else None)
@@ -120,6 +124,12 @@ def read_dataset(path, text_column="text", label_column="label", format=None,
     if require_labels:
         check_labels(dataset.labels, str(path))
     return dataset
+
+
+def is_missing_label(label):
+    """None, an empty or blank string, or NaN (a blank cell read as a number)."""
+    return label is None or (isinstance(label, str) and not label.strip()) or \
+        (isinstance(label, float) and np.isnan(label))
 
 
 def _normalise_label(label):
@@ -245,15 +255,8 @@ def stream_texts(path, text_column="text", format=None):
                 for number, line in enumerate(handle, start=1):
                     yield number, line.rstrip("\r\n")
             elif kind == "jsonl":
-                for number, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as error:
-                        raise ValueError(f"{path}: row {number} is not valid JSON "
-                                         f"({error.msg})") from None
-                    if not isinstance(record, dict) or text_column not in record:
+                for number, record in _json_records(path, handle):
+                    if text_column not in record:
                         raise ValueError(f"{path}: row {number} has no field {text_column!r}")
                     yield number, str(record[text_column] or "")
             else:

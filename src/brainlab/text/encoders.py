@@ -103,7 +103,6 @@ class TransformerEncoder:
         self.requested_max_length = max_length
         self.requested_normalize = normalize
         self.truncated = 0        # texts cut to max_length, over this encoder's lifetime
-        self.encoded = 0
         self.finetuned = False    # weights changed in memory: the on-disk cache no longer applies
         self._model = self._tokenizer = None
         self._load_config()
@@ -216,7 +215,6 @@ class TransformerEncoder:
         texts = list(texts)
         ids = self.tokenize(texts)
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        self.encoded += len(texts)
         order = np.argsort([-len(i) for i in ids], kind="stable")   # longest first
         batch_size = int(batch_size or self.batch_size)
         pad_id = self._tokenizer.pad_token_id or 0

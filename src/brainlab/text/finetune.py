@@ -16,8 +16,11 @@ import torch
 from tqdm.auto import tqdm
 
 from .encoders import pad_batch
+from .fastbert import HuggingFaceForward
 
-_TORCH_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu")
+# brainlab.nn activation name -> the torch module that computes the same function
+_TORCH_ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+                      "linear": torch.nn.Identity, "leaky_relu": lambda: torch.nn.LeakyReLU(0.01)}
 
 
 class ClassifierNetwork(torch.nn.Module):
@@ -26,14 +29,13 @@ class ClassifierNetwork(torch.nn.Module):
     def __init__(self, encoder, head, mean, std):
         super().__init__()
         self.pool = encoder.pool
-        self.encoder = encoder.model
+        self.encoder = HuggingFaceForward(encoder.model)   # trainable: not the lean forward
         self.register_buffer("mean", torch.tensor(mean))
         self.register_buffer("std", torch.tensor(std))
         self.head = torch.nn.Sequential(*head_to_torch(head))
 
     def forward(self, input_ids, mask):
-        states = self.encoder(input_ids=input_ids, attention_mask=mask,
-                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        states = self.encoder(input_ids, mask)
         return self.head((self.pool(states, mask) - self.mean) / self.std)
 
 
@@ -60,9 +62,7 @@ def head_to_torch(head):
             continue
         if name not in _TORCH_ACTIVATIONS:
             raise ValueError(f"cannot fine-tune a head with activation {name!r} inside")
-        modules.append({"relu": torch.nn.ReLU(), "tanh": torch.nn.Tanh(),
-                        "sigmoid": torch.nn.Sigmoid(), "linear": torch.nn.Identity(),
-                        "leaky_relu": torch.nn.LeakyReLU(0.01)}[name])
+        modules.append(_TORCH_ACTIVATIONS[name]())
     return modules
 
 
@@ -126,13 +126,16 @@ class FineTuner:
         steps_per_epoch = -(-len(train_ids) // self.batch_size)
         total_steps = steps_per_epoch * self.epochs
         warmup = max(1, int(total_steps * self.warmup_fraction))
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
+        decay_steps = max(1, total_steps - warmup)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(   # linear warm-up, then linear decay
             optimizer, lambda step: min((step + 1) / warmup,
-                                        max(0.0, (total_steps - step) / max(1, total_steps - warmup))))
+                                        max(0.0, (total_steps - step) / decay_steps)))
         validate = val_ids is not None and len(val_ids) > 0
         # epoch 0 is the linear probe itself: fine-tuning must beat it to be kept
         best_loss = self.evaluate(network, val_ids, val_targets)[0] if validate else np.inf
-        best_state, self.best_epoch, waited = copy.deepcopy(network.state_dict()), 0, 0
+        # without validation the last epoch is kept: no copy of the weights is needed
+        best_state = copy.deepcopy(network.state_dict()) if validate else None
+        self.best_epoch, waited = 0, 0
         bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", file=sys.stderr,
                    disable=True if not self.verbose else None, leave=False)
         for epoch in range(1, self.epochs + 1):
@@ -152,7 +155,7 @@ class FineTuner:
                 bar.set_postfix(epoch=epoch, loss=f"{float(loss.detach()):.3f}")
             self.history["loss"].append(running / len(train_ids))
             if not validate:   # too few labels to hold any out: keep the last epoch
-                best_state, self.best_epoch = None, epoch
+                self.best_epoch = epoch
                 continue
             val_loss, val_accuracy = self.evaluate(network, val_ids, val_targets)
             self.history["val_loss"].append(val_loss)

@@ -68,14 +68,16 @@ def summarise(results):
     return table
 
 
-def _budget_order(budgets):
-    return sorted(budgets, key=lambda b: (b == "all", b if b != "all" else 0))
+def _axes(table):
+    """The strategies present (in the usual order) and the budgets, smallest first, 'all' last."""
+    strategies = [s for s in _COLORS if any(key[0] == s for key in table)]
+    budgets = sorted({key[1] for key in table}, key=lambda b: (b == "all", b if b != "all" else 0))
+    return strategies, budgets
 
 
 def compare_markdown(results, title, details=()):
     table = summarise(results)
-    strategies = [s for s in ("scratch", "features", "finetune") if any(k[0] == s for k in table)]
-    budgets = _budget_order({k[1] for k in table})
+    strategies, budgets = _axes(table)
     lines = [f"# {title}", ""] + [f"- {d}" for d in details] + [
         "", "Test accuracy (mean ± spread over seeds; macro-F1 in brackets) by labels per class:",
         "", "| labels per class | " + " | ".join(strategies) + " |",
@@ -109,17 +111,15 @@ def compare_markdown(results, title, details=()):
 
 def plot_learning_curve(results, path, title, classes):
     table = summarise(results)
-    budgets = _budget_order({k[1] for k in table})
+    strategies, budgets = _axes(table)
     figure, axis = plt.subplots(figsize=(7, 4.5))
     x_of = {b: (b if b != "all" else None) for b in budgets}
     if "all" in x_of:
         sizes = [np.mean(v["train_size"]) for k, v in table.items() if k[1] == "all"]
         x_of["all"] = max(sizes) / classes
-    for strategy in ("scratch", "features", "finetune"):
+    for strategy in strategies:
         points = [(x_of[b], np.array(table[(strategy, b)]["accuracy"])) for b in budgets
                   if (strategy, b) in table]
-        if not points:
-            continue
         xs = np.array([p[0] for p in points])
         means = np.array([p[1].mean() for p in points])
         axis.plot(xs, means, "o-", color=_COLORS[strategy], label=strategy)
@@ -142,8 +142,7 @@ def plot_learning_curve(results, path, title, classes):
 
 def plot_training_time(results, path, title):
     table = summarise(results)
-    budgets = _budget_order({k[1] for k in table})
-    strategies = [s for s in ("scratch", "features", "finetune") if any(k[0] == s for k in table)]
+    strategies, budgets = _axes(table)
     figure, axis = plt.subplots(figsize=(7, 4.5))
     width = 0.8 / max(1, len(strategies))
     for i, strategy in enumerate(strategies):
