@@ -13,11 +13,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def make_folder(folder):
+    """Create `folder` and its parents; a clear ValueError if a file stands in the way."""
+    folder = Path(folder)
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            raise ValueError(f"{part} is a file; expected a folder there (to write into "
+                             f"{folder})")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path beside `path`; on success rename it to `path`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     tmp = Path(tmp)
@@ -46,10 +56,30 @@ def save_figure(figure, path, dpi=120):
     plt.close(figure)
 
 
-def atomic_directory(path, write):
-    """Call write(tmp_dir), then move tmp_dir to `path`, replacing any old one."""
+def json_format(path):
+    """The "format" field of a JSON file, or None if it is missing or unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data.get("format") if isinstance(data, dict) else None
+
+
+def check_replaceable(path, replaceable=lambda old: False):
+    """A ValueError unless `path` is free, an empty folder, or (by `replaceable(path)`) an
+    earlier save of the same kind: anything else there is the user's, never to be deleted."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not (path.is_dir() and (not any(path.iterdir()) or replaceable(path))):
+        raise ValueError(f"{path} already exists and is not a saved model of this kind; "
+                         f"choose a new folder or remove it first")
+
+
+def atomic_directory(path, write, replaceable=lambda old: False):
+    """Call write(tmp_dir), then move tmp_dir to `path`, replacing an earlier save there
+    (see check_replaceable)."""
+    path = Path(path)
+    make_folder(path.parent)
+    check_replaceable(path, replaceable)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         write(tmp)

@@ -171,3 +171,14 @@ def test_cli_adex_writes_the_pattern_plot(tmp_path, capsys):
     assert main(["brain", "adex", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "adex.png").read_bytes()[:4] == b"\x89PNG"
     assert "transient: 1 spike(s)" in capsys.readouterr().out
+
+
+def test_cli_out_that_is_a_file_gives_one_line_and_writes_nothing(tmp_path, capsys):
+    from brainlab.cli import main
+
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    assert main(["brain", "adex", "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "is a file; expected a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]

@@ -138,6 +138,11 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path):
     assert json.loads((tmp_path / "model" / "config.json").read_text())["dtype"] == "float32"
     model.save(tmp_path / "model")   # overwriting leaves exactly one model, no temporaries
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("not a model")
+    with pytest.raises(ValueError, match="already exists and is not a saved model"):
+        model.save(tmp_path / "notes")   # a folder of the user's files is never replaced
+    assert [p.name for p in (tmp_path / "notes").iterdir()] == ["mine.txt"]
 
 
 def test_load_refuses_pickled_weights(tmp_path):

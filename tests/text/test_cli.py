@@ -155,3 +155,13 @@ def test_interrupted_training_leaves_no_model(tmp_path, monkeypatch, capsys):
                      "--strategy", "scratch", "--out", tmp_path / "m")
     assert code == 130
     assert [p.name for p in tmp_path.iterdir()] == ["d.csv"]
+
+
+def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys):
+    mine = tmp_path / "my_notes"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("years of work")
+    code, _, err = run(capsys, "text", "train", write_csv(tmp_path / "d.csv", small_rows()),
+                       "--strategy", "scratch", "--out", mine)
+    assert code == 2 and "already exists and is not a saved model" in err
+    assert [p.name for p in mine.iterdir()] == ["thesis.txt"]

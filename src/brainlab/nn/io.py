@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_directory, write_json
+from ..files import atomic_directory, json_format, write_json
 
 FORMAT = "brainlab.nn.Sequential"
 FORMAT_VERSION = 1
@@ -51,7 +51,8 @@ def save_model(model, path):
         write_json(directory / "config.json", config)
         np.savez(directory / "weights.npz", **weights)
 
-    atomic_directory(path, write)
+    atomic_directory(path, write,
+                     replaceable=lambda old: json_format(old / "config.json") == FORMAT)
 
 
 def load_model(cls, path):

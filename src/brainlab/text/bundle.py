@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_directory, write_json, write_text
+from ..files import atomic_directory, check_replaceable, json_format, write_json, write_text
 from ..nn import Sequential
 from ..nn.io import load_npz
 
@@ -54,7 +54,17 @@ def save_classifier(classifier, directory, scores=None, data=None, summary=None)
         write_json(tmp / "brainlab.json", meta)
         write_text(tmp / "README.md", model_card(meta))
 
-    atomic_directory(directory, write)
+    atomic_directory(directory, write, replaceable=is_saved_classifier)
+
+
+def is_saved_classifier(directory):
+    """Whether `directory` holds a saved TextClassifier (which a new save may replace)."""
+    return json_format(Path(directory) / "brainlab.json") == FORMAT
+
+
+def check_destination(directory):
+    """Fail early, before any training, if saving to `directory` would be refused."""
+    check_replaceable(directory, is_saved_classifier)
 
 
 def _save_encoder(encoder, directory):

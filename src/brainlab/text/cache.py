@@ -64,7 +64,6 @@ class EmbeddingCache:
     def _store(self, digests, vectors):
         for digest, vector in zip(digests, vectors):
             self._index[digest] = vector
-        self.directory.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.directory / f"{uuid.uuid4().hex}.npz") as tmp:
             with open(tmp, "wb") as handle:
                 np.savez(handle, digests=np.frombuffer(b"".join(digests), dtype=np.uint8)

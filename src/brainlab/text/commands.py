@@ -97,12 +97,13 @@ def _print_scores(scores):
 
 
 def run_train(args):
-    from .bundle import save_classifier
+    from .bundle import check_destination, save_classifier
     from .classifier import TextClassifier
     from .data import stratified_split
 
     if args.encoder and args.strategy == "scratch":
         raise ValueError("--encoder has no effect with --strategy scratch")
+    check_destination(args.out)
     dataset = _load(args)
     if args.test:
         train, test = dataset, _load(args, args.test)
