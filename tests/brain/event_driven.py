@@ -60,3 +60,35 @@ def learn_event_driven(times, afferents, n, a_minus_ratio, threshold=500.0, tau_
             after_m, after_s = threshold * (2 - 4), threshold * 4
         below = u <= threshold
     return np.array(posts), weights
+
+
+def main(argv=None):
+    """Print how the event-driven reference does per seed and a-/a+ ratio (30 s each):
+    python -m tests.brain.event_driven --seeds 6 --ratios 0.8,0.85,0.875"""
+    import argparse
+
+    from brainlab.brain.pattern import hidden_pattern, score
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--ratios", default="0.8,0.85,0.875")
+    args = parser.parse_args(argv)
+    ratios = [float(r) for r in args.ratios.split(",")]
+    learned = dict.fromkeys(ratios, 0)
+    for seed in range(args.seeds):
+        pattern = hidden_pattern(30_000.0, seed=seed)
+        times, afferents = continuous_times(pattern)
+        for ratio in ratios:
+            spikes, _ = learn_event_driven(times, afferents, pattern.raster.shape[1], ratio)
+            last = score(pattern, np.ceil(spikes / pattern.dt) * pattern.dt, 20_000)
+            ok = last["hit_rate"] >= 0.9 and last["false_alarms_per_s"] < 1.0
+            learned[ratio] += ok
+            print(f"seed {seed}, a-/a+ {ratio}: last 10 s hit rate {last['hit_rate']:.2f}, "
+                  f"{last['false_alarms_per_s']:.1f} false alarms/s, median latency "
+                  f"{last['median_latency_ms']:.0f} ms{' (learned)' if ok else ''}", flush=True)
+    for ratio in ratios:
+        print(f"a-/a+ {ratio}: learned in {learned[ratio]} of {args.seeds} seeds")
+
+
+if __name__ == "__main__":
+    main()

@@ -126,8 +126,8 @@ def test_stdp_neuron_learns_to_answer_the_pattern_and_only_it(seed):
 
 def test_the_papers_depression_ratio_works_when_spike_times_are_continuous():
     """Why a- = 0.9 a+ here and 0.85 a+ in the paper: an event-driven reference, each spike
-    at its own moment, learns at the paper's 0.85 and saturates at 0.8 (the same narrow
-    window as the clock-driven version, one notch lower)."""
+    at its own moment, learns at the paper's 0.85 and saturates at 0.8 (a narrow window like
+    the clock-driven version's, about 0.05 lower)."""
     pattern = hidden_pattern(30_000.0, seed=0)
     times, afferents = continuous_times(pattern)
     results = {}
