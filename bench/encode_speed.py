@@ -25,7 +25,7 @@ warnings.filterwarnings("ignore")
 
 def mixed_texts(count, seed=0):
     """Headlines, snippets and excerpts of 5 to 200 words, drawn from BBC News."""
-    from brainlab.text.data import load_bbc_news
+    from brainlab.text.datasets import load_bbc_news
 
     articles = load_bbc_news().texts
     rng = np.random.default_rng(seed)

@@ -4,7 +4,8 @@ from collections import Counter
 
 import pytest
 
-from brainlab.text.data import (load_bbc_news, load_chinese_reviews, read_dataset,
+from brainlab.text.datasets import load_bbc_news, load_chinese_reviews
+from brainlab.text.data import (read_dataset,
                                 sample_per_class, stratified_split, stream_texts)
 
 from .conftest import small_rows, write_csv

@@ -5,10 +5,10 @@ from .gradcheck import check_gradients, numerical_gradients
 from .layers import Activation, Dense, Dropout
 from .losses import LOSSES, get_loss
 from .model import Sequential
-from .optimizers import SGD, Adam, get_optimizer
+from .optimizers import LBFGS, SGD, Adam, get_optimizer
 from .perceptron import Perceptron
 
-__all__ = ["Sequential", "Dense", "Activation", "Dropout", "Perceptron", "SGD", "Adam",
+__all__ = ["Sequential", "Dense", "Activation", "Dropout", "Perceptron", "SGD", "Adam", "LBFGS",
            "History", "Callback", "EarlyStopping", "LearningRateScheduler", "ACTIVATIONS",
            "LOSSES", "get_activation", "get_loss", "get_optimizer", "check_gradients",
            "numerical_gradients"]

@@ -47,6 +47,10 @@ class Layer:
     def get_config(self):
         return {}
 
+    def penalty(self):
+        """This layer's regularisation term, added to the loss (0 for most layers)."""
+        return 0.0
+
     @property
     def activation_name(self):
         return None
@@ -60,15 +64,20 @@ class Dense(Layer):
     """Fully connected neurons: a = f(x W + b), W of shape (inputs, units).
 
     Each of the `units` neurons weighs every input, adds its bias and passes the
-    sum through the activation f.
+    sum through the activation f. ``kernel_l2 = lambda`` adds lambda * sum(W^2) to the
+    loss (L2 regularisation, weight decay; the biases are not penalised), which keeps
+    the weights small when there are few examples to fit.
     """
 
     def __init__(self, units, activation=None, input_dim=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros"):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_l2=0.0):
         super().__init__()
         if not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
+        if not np.isfinite(kernel_l2) or kernel_l2 < 0:
+            raise ValueError(f"kernel_l2 must be a non-negative number, got {kernel_l2!r}")
         self.units = int(units)
+        self.kernel_l2 = float(kernel_l2)
         self.activation = get_activation(activation)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
@@ -103,6 +112,8 @@ class Dense(Layer):
         grad_z = grad_output if from_logits else \
             self.activation.backward(grad_output, self.a, out=grad_output)
         np.dot(self.x.T, grad_z, out=self.dW)
+        if self.kernel_l2:
+            self.dW += (2.0 * self.kernel_l2) * self.W   # d(lambda sum W^2)/dW
         np.sum(grad_z, axis=0, out=self.db)
         if not need_input_grad:
             return None
@@ -117,6 +128,11 @@ class Dense(Layer):
         """The last pre-activations z = x W + b."""
         return self.z
 
+    def penalty(self):
+        if not self.kernel_l2:
+            return 0.0
+        return self.kernel_l2 * float(np.vdot(self.W, self.W))
+
     def get_config(self):
         config = {"units": self.units, "activation": self.activation.name}
         if getattr(self.activation, "alpha", None) is not None:
@@ -127,6 +143,8 @@ class Dense(Layer):
             config["kernel_initializer"] = self.kernel_initializer
         if self.bias_initializer != "zeros":
             config["bias_initializer"] = self.bias_initializer
+        if self.kernel_l2:
+            config["kernel_l2"] = self.kernel_l2
         return config
 
 

@@ -124,9 +124,11 @@ class Sequential:
                                   from_logits=fused and i == len(self.layers) - 1)
 
     def _loss_value(self, output, y):
+        """The compiled loss of `output` against y, plus the layers' regularisation terms."""
+        penalty = sum(layer.penalty() for layer in self.layers)
         if self._fused:
-            return self.loss.value_from_logits(self.layers[-1].logits, y)
-        return self.loss.value(output, y)
+            return self.loss.value_from_logits(self.layers[-1].logits, y) + penalty
+        return self.loss.value(output, y) + penalty
 
     def _check_ready(self, X, y=None, name="X"):
         if self.loss is None:
@@ -155,7 +157,9 @@ class Sequential:
         """Train by mini-batch gradient descent; returns a History.
 
         ``batch_size=None`` is full-batch gradient descent. Keras' conventions:
-        ``validation_split`` holds out the last fraction of X before shuffling.
+        ``validation_split`` holds out the last fraction of X before shuffling. A
+        full-batch optimizer (L-BFGS) takes one step per epoch on all of X, ignores
+        `batch_size`, and stops early once it has converged.
         """
         X, y = self._check_ready(X, y)
         if not 0 <= validation_split < 1:
@@ -185,26 +189,21 @@ class Sequential:
             callback.on_train_begin()
         self.stop_training = False
         params, grads = self.parameters(), self._gradient_arrays()
+        full_batch = getattr(self.optimizer, "full_batch", False)
+        if full_batch:
+            if any(getattr(layer, "rate", 0) for layer in self.layers):
+                raise ValueError(f"optimizer {self.optimizer.name!r} needs a deterministic "
+                                 f"loss; remove the Dropout layers or use 'adam'")
+            self.optimizer.reset()
         epochs_bar = tqdm(range(epochs), desc="epochs", unit="epoch",
                           disable=True if verbose != 1 else None, leave=False)
         for epoch in epochs_bar:
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)
-            order = self.rng.permutation(n) if shuffle and batch_size < n else None
-            total_loss, correct = 0.0, 0
-            for start in range(0, n, batch_size):
-                if order is None:
-                    xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-                else:   # gather the shuffled batch into reused arrays: no epoch-sized copy
-                    rows = order[start:start + batch_size]
-                    xb = np.take(X, rows, axis=0, out=self._batch("x", X, len(rows)))
-                    yb = np.take(y, rows, axis=0, out=self._batch("y", y, len(rows)))
-                output = self._forward(xb, training=True)
-                total_loss += self._loss_value(output, yb) * len(xb)
-                if self.metrics:
-                    correct += self._correct(output, yb)
-                self._backward(output, yb)
-                self.optimizer.step(params, grads)
+            if full_batch:
+                total_loss, correct = self._full_batch_step(X, y, params, grads)
+            else:
+                total_loss, correct = self._epoch(X, y, batch_size, shuffle, params, grads)
             logs = {"loss": total_loss / n}
             if self.metrics:
                 logs["accuracy"] = correct / n
@@ -220,12 +219,46 @@ class Sequential:
             elif verbose == 2:
                 print(f"epoch {epoch + 1}/{epochs} " +
                       " ".join(f"{k}={v:.4f}" for k, v in logs.items()))
-            if self.stop_training:
+            if self.stop_training or (full_batch and self.optimizer.converged):
                 break
         epochs_bar.close()
         for callback in callbacks:
             callback.on_train_end()
         return history
+
+    def _epoch(self, X, y, batch_size, shuffle, params, grads):
+        """One pass of mini-batch gradient descent; (summed loss, correct)."""
+        n = len(X)
+        order = self.rng.permutation(n) if shuffle and batch_size < n else None
+        total_loss, correct = 0.0, 0
+        for start in range(0, n, batch_size):
+            if order is None:
+                xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            else:   # gather the shuffled batch into reused arrays: no epoch-sized copy
+                rows = order[start:start + batch_size]
+                xb = np.take(X, rows, axis=0, out=self._batch("x", X, len(rows)))
+                yb = np.take(y, rows, axis=0, out=self._batch("y", y, len(rows)))
+            output = self._forward(xb, training=True)
+            total_loss += self._loss_value(output, yb) * len(xb)
+            if self.metrics:
+                correct += self._correct(output, yb)
+            self._backward(output, yb)
+            self.optimizer.step(params, grads)
+        return total_loss, correct
+
+    def _full_batch_step(self, X, y, params, grads):
+        """One step of a full-batch optimizer; (summed loss, correct) at the new weights."""
+        scores = {}
+
+        def loss_and_gradients():   # at the current weights; fills the gradient arrays
+            output = self._forward(X, training=False)
+            scores["loss"] = self._loss_value(output, y)
+            scores["correct"] = self._correct(output, y) if self.metrics else 0
+            self._backward(output, y)
+            return scores["loss"]
+
+        self.optimizer.minimize_step(params, grads, loss_and_gradients)
+        return scores["loss"] * len(X), scores["correct"]
 
     def predict(self, X, batch_size=1024):
         """The network's outputs for X (probabilities for sigmoid/softmax outputs)."""

@@ -1,9 +1,11 @@
-"""Gradient descent and its refinements: SGD (momentum, Nesterov) and Adam.
+"""Gradient descent and its refinements: SGD (momentum, Nesterov), Adam, and L-BFGS.
 
 ``step(params, grads)`` moves every parameter array in place, against its
 gradient. Plain full-batch gradient descent is ``SGD`` trained with
 ``batch_size=None``. Optional clipping (``clipnorm`` on the global norm of all
-gradients, ``clipvalue`` per element) tames exploding gradients.
+gradients, ``clipvalue`` per element) tames exploding gradients. ``LBFGS`` is
+full-batch: it re-evaluates the loss during its line search, so the model calls
+``minimize_step(params, grads, loss_and_gradients)`` instead of ``step``.
 """
 from __future__ import annotations
 
@@ -126,7 +128,103 @@ class Adam(Optimizer):
                 "epsilon": self.epsilon}
 
 
-OPTIMIZERS = {cls.name: cls for cls in (SGD, Adam)}
+class LBFGS(Optimizer):
+    """Limited-memory BFGS (Nocedal & Wright 2006, algorithm 7.4/7.5) for full-batch
+    training of small, smooth problems such as a regularised softmax head.
+
+    The step is d = -H g, where H approximates the inverse Hessian from the last
+    `memory` pairs s = w_new - w_old, y = g_new - g_old (two-loop recursion), and
+    the step length t is backtracked from `learning_rate` until the loss falls by at
+    least c1 t g.d (Armijo). Training stops (``converged``) once the largest gradient
+    entry is below `tolerance` or the loss no longer moves.
+    """
+
+    name = "lbfgs"
+    full_batch = True
+
+    def __init__(self, learning_rate=1.0, memory=10, tolerance=1e-5, max_backtracks=30):
+        super().__init__(learning_rate)
+        if int(memory) < 1:
+            raise ValueError(f"memory must be a positive integer, got {memory!r}")
+        self.memory, self.tolerance = int(memory), float(tolerance)
+        self.max_backtracks = int(max_backtracks)
+        self.reset()
+
+    def reset(self):
+        """Forget the curvature pairs (a new problem, or new data)."""
+        self.pairs, self.loss, self.gradient, self.converged = [], None, None, False
+
+    def step(self, params, grads):
+        raise ValueError("L-BFGS is a full-batch optimizer; train with Sequential.fit, "
+                         "which calls minimize_step")
+
+    def _direction(self, gradient):
+        """-H g by the two-loop recursion; scaled steepest descent before any pair."""
+        if not self.pairs:
+            return -gradient / max(1.0, float(np.abs(gradient).sum()))
+        q, alphas = gradient.copy(), []
+        for s, y, rho in reversed(self.pairs):
+            alpha = rho * float(s @ q)
+            q -= alpha * y
+            alphas.append(alpha)
+        s, y, _ = self.pairs[-1]
+        q *= float(s @ y) / float(y @ y)   # H0 = (s.y / y.y) I
+        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
+            q += (alpha - rho * float(y @ q)) * s
+        return -q
+
+    def minimize_step(self, params, grads, loss_and_gradients, c1=1e-4):
+        """One L-BFGS iteration. `loss_and_gradients()` returns the loss at the current
+        params and fills `grads`; it is last called at the accepted point."""
+        if self.loss is None:
+            self.loss, self.gradient = loss_and_gradients(), _flatten(grads)
+        self.iterations += 1
+        start, gradient = _flatten(params), self.gradient
+        direction = self._direction(gradient)
+        slope = float(gradient @ direction)
+        if slope >= 0:   # not a descent direction: restart from steepest descent
+            self.pairs = []
+            direction = self._direction(gradient)
+            slope = float(gradient @ direction)
+        t = self.learning_rate
+        for _ in range(self.max_backtracks):
+            _unflatten(start + t * direction, params)
+            loss = loss_and_gradients()
+            if np.isfinite(loss) and loss <= self.loss + c1 * t * slope:
+                break
+            t *= 0.5
+        else:   # no decrease along d: we are at a minimum to working precision
+            _unflatten(start, params)
+            self.loss = loss_and_gradients()
+            self.converged = True
+            return self.loss
+        new_gradient = _flatten(grads)
+        s, y = t * direction, new_gradient - gradient
+        if float(s @ y) > 1e-10 * float(y @ y):   # keeps H positive definite
+            self.pairs = (self.pairs + [(s, y, 1.0 / float(s @ y))])[-self.memory:]
+        change = abs(self.loss - loss)
+        self.loss, self.gradient = loss, new_gradient
+        self.converged = float(np.abs(new_gradient).max()) <= self.tolerance or \
+            change <= 1e-12 * max(1.0, abs(loss))
+        return loss
+
+    def get_config(self):
+        return {"name": self.name, "learning_rate": self.learning_rate, "memory": self.memory,
+                "tolerance": self.tolerance, "max_backtracks": self.max_backtracks}
+
+
+def _flatten(arrays):
+    return np.concatenate([a.reshape(-1) for a in arrays]).astype(np.float64)
+
+
+def _unflatten(vector, arrays):
+    start = 0
+    for array in arrays:
+        array[...] = vector[start:start + array.size].reshape(array.shape)
+        start += array.size
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Adam, LBFGS)}
 
 
 def get_optimizer(optimizer, learning_rate=None):

