@@ -4,8 +4,11 @@ import pytest
 
 from brainlab.text import TextClassifier
 from brainlab.text.encoders import TransformerEncoder
+from brainlab.text.training import TrainingArguments
 
-FAST = {"finetune": {"finetune_epochs": 1, "max_length": 32}}
+FAST = {"finetune": {"args": TrainingArguments(finetune_epochs=1), "max_length": 32},
+        "contrastive": {"args": TrainingArguments(contrastive_min_steps=4,
+                                                  contrastive_max_steps=4), "max_length": 32}}
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +16,7 @@ def encoder():
     return TransformerEncoder().load()
 
 
-@pytest.mark.parametrize("strategy", ["scratch", "features", "finetune"])
+@pytest.mark.parametrize("strategy", ["scratch", "features", "finetune", "contrastive"])
 def test_each_strategy_learns_saves_and_loads(strategy, small_data, tmp_path):
     texts, labels = small_data
     classifier = TextClassifier(strategy=strategy, seed=0, **FAST.get(strategy, {}))
@@ -31,7 +34,7 @@ def test_each_strategy_learns_saves_and_loads(strategy, small_data, tmp_path):
     unseen = ["the goalkeeper made a save", "a new processor for phones", "bake the bread"]
     np.testing.assert_array_equal(loaded.predict_proba(unseen), classifier.predict_proba(unseen))
     assert loaded.predict(unseen) == classifier.predict(unseen)
-    if strategy == "finetune":
+    if strategy in ("finetune", "contrastive"):
         assert (tmp_path / "model" / "encoder" / "model.safetensors").is_file()
 
 
@@ -65,7 +68,7 @@ def test_int8_and_fp32_give_the_same_labels(small_data):
     texts, labels = small_data
     fp32 = TextClassifier(strategy="features").fit(texts, labels)
     int8 = TextClassifier(strategy="features", precision="int8").fit(texts, labels)
-    assert int8.encoder.precision == "int8"
+    assert int8.strategy_.encoder.precision == "int8"
     unseen = ["the midfielder passed to the winger", "the phone gets a software patch",
               "add salt to the pasta water", "the referee showed a red card",
               "a faster graphics card for games", "roast the chicken with garlic"]
@@ -96,7 +99,7 @@ def test_fp32_embeddings_match_sentence_transformers(encoder):
 
 
 def test_bad_api_input():
-    with pytest.raises(ValueError, match="unknown strategy"):
+    with pytest.raises(ValueError, match="strategy=.magic.: expected one of"):
         TextClassifier(strategy="magic")
     classifier = TextClassifier(strategy="scratch")
     with pytest.raises(ValueError, match="not fitted"):

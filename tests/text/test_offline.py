@@ -21,10 +21,13 @@ def test_features_and_finetune_open_no_socket(tmp_path):
         socket.getaddrinfo = no_lookup
 
         from brainlab.text import TextClassifier
+        from brainlab.text.training import TrainingArguments
         texts = ["good match goal", "great team win", "new phone chip", "fast laptop app"] * 3
         labels = ["sport", "sport", "tech", "tech"] * 3
-        for strategy in ("features", "finetune"):
-            model = TextClassifier(strategy=strategy, finetune_epochs=1, max_length=16)
+        quick = TrainingArguments(finetune_epochs=1, contrastive_min_steps=2,
+                                  contrastive_max_steps=2)
+        for strategy in ("features", "finetune", "contrastive"):
+            model = TextClassifier(strategy=strategy, args=quick, max_length=16)
             model.fit(texts, labels)
             model.save(f"{strategy}_model")
             TextClassifier.load(f"{strategy}_model").predict(["a goal"])

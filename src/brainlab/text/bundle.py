@@ -1,10 +1,11 @@
 """Saving and loading a TextClassifier: a directory a person can read, with no pickle.
 
     brainlab.json   what it is: strategy, labels, encoder reference, scores, training facts
+                    (format_version 1, from before strategies were classes, loads too)
     head/           the brainlab.nn head (config.json + weights.npz)
     features.npz    standardisation (mean, std) or the TF-IDF idf weights
     vocabulary.json the TF-IDF terms (scratch)
-    encoder/        the fine-tuned encoder in Hugging Face format (finetune)
+    encoder/        the adapted encoder in Hugging Face format (finetune, contrastive)
     README.md       a short model card
 
 Written to a temporary directory and renamed, so an interrupted save or train
@@ -15,40 +16,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from ..files import atomic_directory, check_replaceable, json_format, write_json, write_text
-from ..nn import Sequential
-from ..nn.io import load_npz
+from .strategies import STRATEGY_CLASSES
 
 FORMAT = "brainlab.text.TextClassifier"
 
 
 def save_classifier(classifier, directory, scores=None, data=None, summary=None):
     """Everything `load_classifier` needs, plus a model card and (given) summary.json."""
-    meta = {
-        "format": FORMAT, "format_version": 1,
-        "strategy": classifier.strategy, "classes": classifier.classes_,
-        "seed": classifier.seed, "hidden_units": classifier.hidden_units,
-        "info": classifier.info, "scores": scores or classifier.info.get("scores"),
-        "data": data or classifier.info.get("data"),
-    }
-    if classifier.encoder is not None:
-        encoder = classifier.encoder.describe()
-        if classifier.strategy == "finetune":
-            encoder["model"] = "encoder"   # relative: the fine-tuned weights travel inside
-        meta["encoder"] = encoder
+    strategy = classifier.strategy_
 
     def write(tmp):
-        classifier.head.save(tmp / "head")
-        if classifier.strategy == "scratch":
-            config, arrays = classifier.featurizer.get_state()
-            write_json(tmp / "vocabulary.json", config)
-            np.savez(tmp / "features.npz", **arrays)
-        else:
-            np.savez(tmp / "features.npz", mean=classifier.mean, std=classifier.std)
-        if classifier.strategy == "finetune":
-            _save_encoder(classifier.encoder, tmp / "encoder")
+        meta = {
+            "format": FORMAT, "format_version": 2,
+            "strategy": classifier.strategy, "classes": classifier.classes_,
+            "seed": classifier.seed, "hidden_units": classifier.hidden_units,
+            "info": classifier.info, "scores": scores or classifier.info.get("scores"),
+            "data": data or classifier.info.get("data"),
+            **strategy.save(tmp),
+        }
+        meta["features"] = strategy.describe()
         if summary is not None:
             write_json(tmp / "summary.json", summary)
         write_json(tmp / "brainlab.json", meta)
@@ -67,20 +54,7 @@ def check_destination(directory):
     check_replaceable(directory, is_saved_classifier)
 
 
-def _save_encoder(encoder, directory):
-    import torch
-
-    model = encoder.model   # always the fp32 weights; int8 is made again at load time
-    if any(p.dtype != torch.float32 for p in model.parameters()):
-        raise ValueError("the fine-tuned encoder is not float32")
-    model.save_pretrained(directory, safe_serialization=True)
-    encoder.tokenizer.save_pretrained(directory)
-
-
 def load_classifier(cls, directory, precision=None):
-    from .encoders import make_encoder
-    from .tfidf import TfidfFeaturizer
-
     directory = Path(directory)
     meta_path = directory / "brainlab.json"
     if not directory.is_dir() or not meta_path.is_file():
@@ -92,30 +66,20 @@ def load_classifier(cls, directory, precision=None):
         raise ValueError(f"{meta_path}: not valid JSON ({error})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path}: not a brainlab text model (format {FORMAT!r} expected)")
-    strategy = meta["strategy"]
-    saved_precision = meta.get("encoder", {}).get("precision", "fp32")
+    strategy = meta.get("strategy")
+    if strategy not in STRATEGY_CLASSES:
+        raise ValueError(f"{meta_path}: unknown strategy {strategy!r}; expected one of "
+                         f"{tuple(STRATEGY_CLASSES)}")
+    state = STRATEGY_CLASSES[strategy].load(directory, meta, precision)
     classifier = cls(strategy=strategy, seed=meta.get("seed", 0),
                      hidden_units=meta.get("hidden_units", 0),
-                     precision=precision or (saved_precision if saved_precision in
-                                             ("fp32", "int8") else "fp32"))
+                     precision=getattr(state, "precision", "fp32"),
+                     max_length=meta.get("encoder", {}).get("max_length"))
     classifier.classes_ = meta["classes"]
     classifier.info = meta.get("info", {})
-    classifier.head = Sequential.load(directory / "head")
-    arrays = load_npz(directory / "features.npz")
-    if strategy == "scratch":
-        vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
-        classifier.featurizer = TfidfFeaturizer.from_state(vocabulary, arrays)
-    else:
-        classifier.mean, classifier.std = arrays["mean"], arrays["std"]
-        spec = meta["encoder"]
-        model = directory / "encoder" if strategy == "finetune" else spec["model"]
-        classifier.encoder_reference = str(model) if model != "default" else None
-        classifier.max_length = spec["max_length"]
-        classifier.encoder = make_encoder(
-            classifier.encoder_reference, precision=classifier.precision,
-            max_length=spec["max_length"], normalize=spec["normalize"])
-    if classifier.head.output_dim != len(classifier.classes_):
-        raise ValueError(f"{directory}: the head has {classifier.head.output_dim} outputs but "
+    classifier.strategy_ = state
+    if state.head.output_dim != len(classifier.classes_):
+        raise ValueError(f"{directory}: the head has {state.head.output_dim} outputs but "
                          f"{len(classifier.classes_)} classes are listed")
     return classifier
 
@@ -124,14 +88,10 @@ def model_card(meta):
     """A short markdown description of a saved model."""
     lines = [f"# brainlab text classifier ({meta['strategy']})", "",
              f"- classes: {', '.join(map(str, meta['classes']))}"]
-    encoder = meta.get("encoder")
-    if encoder:
-        source = encoder["source"] if meta["strategy"] != "finetune" else \
-            f"fine-tuned copy in encoder/ (from {encoder['source']})"
-        lines.append(f"- encoder: {source}, mean pooling, max {encoder['max_length']} tokens, "
-                     f"{encoder['precision']}")
+    if meta.get("encoder"):
+        lines.append(f"- encoder: {meta['features']}")
     else:
-        lines.append("- features: TF-IDF of words and word bigrams, learned from scratch")
+        lines.append(f"- features: {meta['features']}")
     info = meta.get("info") or {}
     if info:
         lines.append(f"- trained on {info.get('train_size')} texts "

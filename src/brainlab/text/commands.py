@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 DEMO_OUT = Path("reports/bbc-news")
+STRATEGY_NAMES = ("scratch", "features", "finetune", "contrastive")
 
 
 def register(subparsers):
@@ -20,8 +21,7 @@ def register(subparsers):
 
     train = commands.add_parser("train", help="fit a classifier and save it")
     data_options(train)
-    train.add_argument("--strategy", choices=("features", "finetune", "scratch"),
-                       default="features")
+    train.add_argument("--strategy", choices=STRATEGY_NAMES, default="features")
     train.add_argument("--out", type=Path, required=True, help="directory for the model")
     held_out = train.add_mutually_exclusive_group()
     held_out.add_argument("--test", help="a separate labelled file to score on")
@@ -54,8 +54,9 @@ def register(subparsers):
     predict.add_argument("--int8", action="store_true", help="int8 encoder (faster)")
     predict.set_defaults(handler=run_predict)
 
-    compare = commands.add_parser("compare", help="scratch vs features vs finetune across "
-                                  "label budgets; learning curve, time plot and table")
+    compare = commands.add_parser("compare", help="scratch vs features vs finetune vs "
+                                  "contrastive across label budgets; learning curve, time "
+                                  "plot and table")
     data_options(compare)
     compare.add_argument("--out", type=Path, required=True, help="report directory")
     compare.add_argument("--budgets", default="1,4,8,32,128,512,all",
@@ -63,7 +64,7 @@ def register(subparsers):
     compare.add_argument("--seeds", type=int, default=3,
                          help="seeds for budgets up to --small-budget (default 3)")
     compare.add_argument("--small-budget", type=int, default=32)
-    compare.add_argument("--strategies", default="scratch,features,finetune")
+    compare.add_argument("--strategies", default="scratch,features,finetune,contrastive")
     compare.add_argument("--finetune-budgets", default=None,
                          help="budgets at which to fine-tune (default: all of --budgets)")
     compare.add_argument("--test-size", type=float, default=0.2)
@@ -118,9 +119,9 @@ def run_train(args):
     classifier.fit(train.texts, train.labels)
     scores = classifier.evaluate(test.texts, test.labels)
     _print_scores(scores)
-    if classifier.encoder is not None and classifier.encoder.truncated:
-        print(f"note: {classifier.encoder.truncated} text(s) were longer than "
-              f"{classifier.encoder.max_length} tokens and were truncated", file=sys.stderr)
+    if classifier.info.get("truncated_texts"):
+        print(f"note: {classifier.info['truncated_texts']} text(s) were longer than "
+              f"{classifier.info['max_length']} tokens and were truncated", file=sys.stderr)
     summary = {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"],
                "strategy": args.strategy, "train_size": len(train), "test_size": len(test),
                "fit_seconds": classifier.info["fit_seconds"]}
@@ -191,5 +192,6 @@ def run_demo(args):
     run_compare(argparse.Namespace(
         data="bbc-news", text_column="text", label_column="label", out=DEMO_OUT,
         budgets="1,4,8,32,128,all", seeds=3, small_budget=32,
-        strategies="scratch,features,finetune", finetune_budgets="4,8,32", test_size=0.2,
+        strategies="scratch,features,finetune,contrastive", finetune_budgets="4,8,32",
+        test_size=0.2,
         encoder=None, int8=False, max_length=None))

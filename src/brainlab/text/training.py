@@ -1,0 +1,54 @@
+"""Training settings, kept apart from the model (SetFit's ``TrainingArguments``).
+
+A TextClassifier says *what* is learned (strategy, encoder, head); these say *how
+long and how fast*. Every field has a default measured on the shipped data sets.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass
+class TrainingArguments:
+    """How a TextClassifier trains; the defaults are what `brainlab text train` uses."""
+
+    # the hidden-layer head (hidden_units > 0): Adam with early stopping
+    epochs: int = 300
+    small_data_epochs: int = 500
+    learning_rate: float | None = None   # None: 1e-3 with early stopping, 1e-2 without
+    batch_size: int = 32
+    # held out for early stopping / best-epoch choice when every class has >= 20 labels
+    validation_fraction: float = 0.15
+    # scratch: the TF-IDF vocabulary size
+    max_features: int = 20000
+    # finetune: the recipe of the plain PyTorch loop it is measured against
+    finetune_epochs: int = 2
+    finetune_learning_rate: float = 5e-5
+    finetune_batch_size: int = 32
+    # contrastive: steps = clip(contrastive_epochs * texts / batch, min, max)
+    contrastive_epochs: float = 1.0
+    contrastive_batch_size: int = 32
+    contrastive_min_steps: int = 40
+    contrastive_max_steps: int = 400
+    contrastive_learning_rate: float = 3e-5
+    contrastive_temperature: float = 0.05
+
+    def __post_init__(self):
+        positive = [f.name for f in fields(self) if f.name not in ("learning_rate",)]
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"TrainingArguments.{name} must be a positive number, "
+                                 f"got {value!r}")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"TrainingArguments.validation_fraction must be in (0, 1), got "
+                             f"{self.validation_fraction!r}")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise ValueError(f"TrainingArguments.learning_rate must be positive or None, got "
+                             f"{self.learning_rate!r}")
+        if self.contrastive_min_steps > self.contrastive_max_steps:
+            raise ValueError("TrainingArguments.contrastive_min_steps must not exceed "
+                             "contrastive_max_steps")
+
+    def to_dict(self):
+        return asdict(self)
