@@ -19,7 +19,8 @@ def main():
     train, test = stratified_split(load_bbc_news(), 0.2, seed=0)
     classifier = TextClassifier(strategy="features", seed=0).fit(train.texts, train.labels)
     fp32_labels = classifier.predict(test.texts, cache=True)
-    classifier.encoder = TransformerEncoder(precision="int8", max_length=classifier.max_length)
+    classifier.strategy_.encoder = TransformerEncoder(precision="int8",
+                                                      max_length=classifier.strategy_.max_length)
     int8_labels = classifier.predict(test.texts)
     fp32 = classification_scores(test.labels, fp32_labels, classifier.classes_)
     int8 = classification_scores(test.labels, int8_labels, classifier.classes_)

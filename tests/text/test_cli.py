@@ -165,3 +165,22 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys)
                        "--strategy", "scratch", "--out", mine)
     assert code == 2 and "already exists and is not a saved model" in err
     assert [p.name for p in mine.iterdir()] == ["thesis.txt"]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["text", "train", "bbc-news", "--out", "m", "--seed", "-5"],
+     "argument --seed: expected a non-negative integer, got '-5'"),
+    (["text", "train", "bbc-news", "--out", "m", "--test-size", "1.5"],
+     "argument --test-size: expected a fraction between 0 and 1, got '1.5'"),
+    (["text", "predict", "m", "--text", "hi", "--chunk-size", "0"],
+     "argument --chunk-size: expected a positive integer, got '0'"),
+    (["text", "compare", "bbc-news", "--out", "r", "--max-length", "ten"],
+     "argument --max-length: expected an integer, got 'ten'"),
+    (["brain", "stdp", "--seeds", "0"], "argument --seeds: expected a positive integer"),
+])
+def test_a_bad_number_names_its_flag(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err, err

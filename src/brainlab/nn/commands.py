@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arguments import non_negative_int, positive_float, positive_int
+
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0])
 
@@ -14,9 +16,9 @@ def register(subparsers):
     commands = parser.add_subparsers(dest="nn_command", required=True)
     xor = commands.add_parser("xor", help="train the theory's 2-3-1 sigmoid network on XOR")
     xor.add_argument("--out", type=Path, default=Path("out/xor"), help="folder for the PNGs")
-    xor.add_argument("--epochs", type=int, default=5000)
-    xor.add_argument("--learning-rate", type=float, default=2.0)
-    xor.add_argument("--seed", type=int, default=0)
+    xor.add_argument("--epochs", type=positive_int, default=5000)
+    xor.add_argument("--learning-rate", type=positive_float, default=2.0)
+    xor.add_argument("--seed", type=non_negative_int, default=0)
     xor.set_defaults(handler=run_xor)
     activations = commands.add_parser("activations", help="plot step/sigmoid/tanh/ReLU and "
                                       "their derivatives")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..arguments import fraction, non_negative_int, positive_int
+
 DEMO_OUT = Path("reports/bbc-news")
 STRATEGY_NAMES = ("scratch", "features", "finetune", "contrastive")
 
@@ -25,12 +27,12 @@ def register(subparsers):
     train.add_argument("--out", type=Path, required=True, help="directory for the model")
     held_out = train.add_mutually_exclusive_group()
     held_out.add_argument("--test", help="a separate labelled file to score on")
-    held_out.add_argument("--test-size", type=float, default=0.2,
+    held_out.add_argument("--test-size", type=fraction, default=0.2,
                           help="stratified fraction held out for scoring (default 0.2)")
     _model_options(train)
-    train.add_argument("--hidden-units", type=int, default=0,
+    train.add_argument("--hidden-units", type=non_negative_int, default=0,
                        help="0 = logistic head (default); else one hidden ReLU layer")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=non_negative_int, default=0)
     train.set_defaults(handler=run_train)
 
     evaluate = commands.add_parser("evaluate", help="score a saved model; markdown + PNG report")
@@ -50,7 +52,7 @@ def register(subparsers):
     predict.add_argument("--out", type=Path, help="output .csv or .jsonl (default: stdout)")
     predict.add_argument("--format", choices=("csv", "jsonl"),
                          help="output format (default: from --out, else csv)")
-    predict.add_argument("--chunk-size", type=int, default=1024)
+    predict.add_argument("--chunk-size", type=positive_int, default=1024)
     predict.add_argument("--int8", action="store_true", help="int8 encoder (faster)")
     predict.set_defaults(handler=run_predict)
 
@@ -61,13 +63,13 @@ def register(subparsers):
     compare.add_argument("--out", type=Path, required=True, help="report directory")
     compare.add_argument("--budgets", default="1,4,8,32,128,512,all",
                          help="labels per class, comma-separated (default 1,4,8,32,128,512,all)")
-    compare.add_argument("--seeds", type=int, default=3,
+    compare.add_argument("--seeds", type=positive_int, default=3,
                          help="seeds for budgets up to --small-budget (default 3)")
-    compare.add_argument("--small-budget", type=int, default=32)
+    compare.add_argument("--small-budget", type=positive_int, default=32)
     compare.add_argument("--strategies", default="scratch,features,finetune,contrastive")
     compare.add_argument("--finetune-budgets", default=None,
                          help="budgets at which to fine-tune (default: all of --budgets)")
-    compare.add_argument("--test-size", type=float, default=0.2)
+    compare.add_argument("--test-size", type=fraction, default=0.2)
     _model_options(compare)
     compare.set_defaults(handler=run_compare)
 
@@ -77,7 +79,7 @@ def _model_options(command):
                          "(or hub id where a network exists); default: all-MiniLM-L6-v2 shipped")
     command.add_argument("--int8", action="store_true",
                          help="int8 dynamic quantization of the encoder's linear layers")
-    command.add_argument("--max-length", type=int, default=None,
+    command.add_argument("--max-length", type=positive_int, default=None,
                          help="tokens per text (default: the model's limit, 256 for MiniLM; "
                          "128 when fine-tuning, to keep CPU time down)")
 

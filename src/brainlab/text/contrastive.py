@@ -121,8 +121,12 @@ class ContrastiveTuner:
         batches = BalancedBatches(labels, self.batch_size // 2, self.seed)
         network = HuggingFaceForward(encoder.model)
         network.train()   # dropout on: the two views of a text differ
-        optimizer = torch.optim.AdamW(network.parameters(), lr=self.learning_rate,
-                                      weight_decay=0.01)
+        # the word embeddings stay as pretrained: a few labels say little about 30k words,
+        # and their dense gradient is a third of the parameters to update each step
+        embeddings = encoder.model.get_input_embeddings().weight
+        embeddings.requires_grad_(False)
+        trained = [p for p in network.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(trained, lr=self.learning_rate, weight_decay=0.01)
         warmup = max(1, int(self.steps * self.warmup_fraction))
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: min((step + 1) / warmup,
@@ -137,11 +141,12 @@ class ContrastiveTuner:
             loss = self.loss(vectors, torch.from_numpy(labels[rows]))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), self.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(trained, self.max_grad_norm)
             optimizer.step()
             scheduler.step()
             self.history.append(float(loss.detach()))
             bar.set_postfix(loss=f"{self.history[-1]:.3f}")
         bar.close()
+        embeddings.requires_grad_(True)
         encoder.model.eval()
         return self.history

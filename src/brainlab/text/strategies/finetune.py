@@ -38,5 +38,7 @@ class FineTuneStrategy(FeaturesStrategy):
         self.note_encoder()
         self.info.update({"finetune_epochs": len(history["loss"]),
                           "finetune_best_epoch": tuner.best_epoch,
-                          "finetune_val_loss": history["val_loss"]})
+                          "finetune_val_loss": history["val_loss"],
+                          "finetune_val_accuracy": history["val_accuracy"],
+                          "finetune_epoch_seconds": history["epoch_seconds"]})
         return self
