@@ -120,3 +120,23 @@ def test_the_check_catches_a_wrong_gradient():
     analytic = model.gradients(X, y)
     analytic[0] = -analytic[0]
     assert relative_error(analytic, numerical_gradients(model, X, y)) > 0.5
+
+
+@pytest.mark.parametrize("output,loss", [("softmax", "categorical_crossentropy"),
+                                         ("sigmoid", "binary_crossentropy"), ("tanh", "mse")])
+def test_l2_penalty_gradients_match_finite_differences_and_pytorch(output, loss):
+    rng = np.random.default_rng(4)
+    model = Sequential([Dense(5, activation="tanh", input_dim=4, kernel_l2=0.3),
+                        Dense(3, activation=output, kernel_l2=0.05)], seed=2, dtype="float64")
+    model.compile(loss=loss, optimizer="sgd")
+    X, y = rng.normal(size=(8, 4)), targets(loss, rng, 8)
+    assert check_gradients(model, X, y) < 1e-6
+
+    params = [torch.tensor(p, requires_grad=True) for p in model.parameters()]
+    z = torch.tanh(torch.tensor(X) @ params[0] + params[1]) @ params[2] + params[3]
+    value = torch_loss(loss, output, z, torch.tensor(y)) + \
+        0.3 * (params[0] ** 2).sum() + 0.05 * (params[2] ** 2).sum()
+    value.backward()
+    for mine, theirs in zip(model.gradients(X, y), params):
+        np.testing.assert_allclose(mine, theirs.grad.numpy(), rtol=1e-5, atol=1e-10)
+    assert model.evaluate(X, y)["loss"] == pytest.approx(float(value.detach()), rel=1e-10)

@@ -9,7 +9,7 @@ import numpy as np
 from ...files import write_json
 from ...nn import Sequential
 from ...nn.io import load_npz
-from ..head import fit_head
+from ..head import TFIDF_ROWS, fit_head
 from ..tfidf import TfidfFeaturizer
 from .base import Strategy, hold_out
 
@@ -25,7 +25,8 @@ class ScratchStrategy(Strategy):
         held = None if validation is None else \
             (self.featurizer.transform(validation[0]), np.asarray(validation[1]))
         self.head, facts = fit_head(self.featurizer.transform(texts), np.asarray(y), classes,
-                                    self.hidden_units, self.seed, held, self.args)
+                                    self.hidden_units, self.seed, held, self.args,
+                                    prior=TFIDF_ROWS)
         self.info = {"train_size": len(texts),
                      "validation_size": 0 if validation is None else len(validation[0]),
                      **facts}

@@ -1,0 +1,66 @@
+"""Contrastive adaptation: the losses, the linear amount of work, and the strategy."""
+import numpy as np
+import pytest
+import torch
+
+from brainlab.text.contrastive import (BalancedBatches, batch_hard_triplet_loss,
+                                       contrastive_steps, supervised_contrastive_loss)
+
+
+def test_supervised_contrastive_loss_matches_its_formula():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(6, 4))
+    labels = np.array([0, 0, 1, 1, 1, 2])
+    z = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    T, total, anchors = 0.1, 0.0, 0
+    for a in range(6):
+        others = [j for j in range(6) if j != a]
+        log_denominator = np.log(sum(np.exp(z[a] @ z[j] / T) for j in others))
+        positives = [p for p in others if labels[p] == labels[a]]
+        if positives:
+            total += -np.mean([z[a] @ z[p] / T - log_denominator for p in positives])
+            anchors += 1
+    ours = supervised_contrastive_loss(torch.tensor(vectors), torch.tensor(labels), T)
+    assert float(ours) == pytest.approx(total / anchors, rel=1e-10)
+
+
+def test_batch_hard_triplet_loss_matches_its_formula():
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(5, 3))
+    labels = np.array([0, 0, 1, 1, 0])
+    z = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    d = 1 - z @ z.T
+    expected = np.mean([max(0.0, max(d[a, p] for p in range(5) if p != a and
+                                     labels[p] == labels[a]) -
+                            min(d[a, n] for n in range(5) if labels[n] != labels[a]) + 0.25)
+                        for a in range(5)])
+    ours = batch_hard_triplet_loss(torch.tensor(vectors), torch.tensor(labels), margin=0.25)
+    assert float(ours) == pytest.approx(expected, rel=1e-10)
+
+
+def test_work_is_linear_in_the_number_of_labels():
+    """100,000 labels: a bounded number of fixed-size batches, no list of 10^10 pairs."""
+    import tracemalloc
+
+    labels = np.repeat(np.arange(4), 25_000)
+    assert contrastive_steps(len(labels), 32, 1.0, 40, 400) == 400          # capped
+    assert contrastive_steps(16, 32, 1.0, 40, 400) == 40                    # floored
+    assert contrastive_steps(3200, 32, 1.0, 40, 400) == 200                 # linear between
+    tracemalloc.start()
+    batches = BalancedBatches(labels, 16, seed=0)
+    seen = [batches.next() for _ in range(400)]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * labels.nbytes      # O(n) memory: a few copies of the label array
+    assert all(len(rows) == 16 for rows in seen)
+    counts = np.bincount(labels[np.concatenate(seen)], minlength=4)
+    assert counts.min() == counts.max()   # class-balanced
+
+
+def test_balanced_batches_cover_tiny_classes_and_walk_every_text():
+    labels = np.array([0] * 50 + [1])     # one text in class 1
+    batches = BalancedBatches(labels, 8, seed=0)
+    rows = [batches.next() for _ in range(13)]
+    assert all((labels[r] == 1).sum() == 1 for r in rows)   # the lone text in every batch
+    walked = np.concatenate([r[labels[r] == 0] for r in rows[:12]])
+    assert len(set(walked.tolist())) == 48   # a permutation is walked before repeating
