@@ -12,11 +12,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# Fashion-MNIST comes from Debian's package (root and apt needed, as on CI).
-data:
+# Fashion-MNIST comes from Debian's package (root and apt needed, as on CI). The movie
+# sentences (movie-sentences) are in vaderSentiment's source archive, which pip fetches
+# from the package registry into $(DATA_DIR); brainlab reads them from there, offline.
+DATA_DIR ?= $(or $(BRAINLAB_DATA),$(HOME)/.cache/brainlab/data)
+VADER := $(DATA_DIR)/vaderSentiment-3.3.2.tar.gz
+data: $(STAMP) $(VADER)
 	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null) || \
 	  echo "warning: could not install dataset-fashion-mnist; its tests will be skipped" >&2
+
+$(VADER): | $(STAMP)
+	mkdir -p $(DATA_DIR)
+	$(PY) -m pip download -q --no-deps --no-binary :all: vaderSentiment==3.3.2 -d $(DATA_DIR)
 
 demo: $(STAMP)
 	$(VENV)/bin/brainlab demo
@@ -31,7 +39,17 @@ $(BENCH_VENV)/.installed: pyproject.toml constraints.txt
 	$(BENCH_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[bench]'
 	touch $@
 
-bench: $(STAMP) $(BENCH_VENV)/.installed data
+# SetFit, the few-shot peer of the contrastive strategy, in a virtual environment of its own.
+SETFIT_VENV := .venv-setfit
+$(SETFIT_VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(SETFIT_VENV)
+	$(SETFIT_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[fewshot-bench]'
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed $(SETFIT_VENV)/.installed data
+	$(PY) bench/head_vs_logreg.py
+	$(SETFIT_VENV)/bin/python bench/fewshot.py
+	$(PY) bench/finetune_speed.py
 	$(PY) bench/nn_speed.py
 	$(PY) bench/encode_speed.py
 	$(PY) bench/encode_accuracy.py
@@ -40,4 +58,4 @@ bench: $(STAMP) $(BENCH_VENV)/.installed data
 	$(BENCH_VENV)/bin/python bench/brain_speed.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(SETFIT_VENV) .pytest_cache build src/*.egg-info

@@ -28,7 +28,7 @@ from .fastbert import HuggingFaceForward
 OBJECTIVES = ("supcon", "triplet")
 
 
-def supervised_contrastive_loss(vectors, labels, temperature=0.05):
+def supervised_contrastive_loss(vectors, labels, temperature=0.2):
     """Mean over anchors of -mean over positives p of log softmax_j(cos(a, j) / T)[p],
     j running over every other vector of the batch."""
     z = torch.nn.functional.normalize(vectors, dim=1)
@@ -96,7 +96,7 @@ class BalancedBatches:
 class ContrastiveTuner:
     """Adapts an encoder's weights in place by contrastive steps over labelled texts."""
 
-    def __init__(self, steps=100, batch_size=32, learning_rate=3e-5, temperature=0.05,
+    def __init__(self, steps=100, batch_size=32, learning_rate=6e-5, temperature=0.2,
                  objective="supcon", warmup_fraction=0.1, max_grad_norm=1.0, seed=0,
                  verbose=0):
         if objective not in OBJECTIVES:

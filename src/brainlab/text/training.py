@@ -25,13 +25,16 @@ class TrainingArguments:
     finetune_epochs: int = 2
     finetune_learning_rate: float = 5e-5
     finetune_batch_size: int = 32
-    # contrastive: steps = clip(contrastive_epochs * texts / batch, min, max)
-    contrastive_epochs: float = 1.0
+    # contrastive: steps = clip(contrastive_epochs * texts / (batch / 2), min, max); each
+    # batch holds batch / 2 texts, two dropout views of each. Measured on movie-sentences
+    # at 8 per class (3 seeds): temperature 0.05 lost to the frozen features (-0.9 points),
+    # 0.2 gained 2.4, and 0.2 with learning rate 6e-5 gained 2.8; batch-hard triplets 1.9-2.4.
+    contrastive_epochs: float = 16.0
     contrastive_batch_size: int = 32
     contrastive_min_steps: int = 40
     contrastive_max_steps: int = 400
-    contrastive_learning_rate: float = 3e-5
-    contrastive_temperature: float = 0.05
+    contrastive_learning_rate: float = 6e-5
+    contrastive_temperature: float = 0.2
 
     def __post_init__(self):
         positive = [f.name for f in fields(self) if f.name not in ("learning_rate",)]
