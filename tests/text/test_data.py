@@ -86,3 +86,24 @@ def test_shipped_data_sets():
     reviews = load_chinese_reviews()
     assert len(set(reviews.texts)) == len(reviews) > 15000
     assert set(reviews.labels) == {"pos", "neg"}
+
+
+def test_short_english_sentiment_sets():
+    """The two sets that check what BBC News cannot: short texts, sentiment."""
+    from brainlab.text.datasets import load_movie_sentences, load_tweets_sentiment
+
+    movies = load_movie_sentences()   # 10,605 rated sentences, 37 rated 0, 2 repeated
+    assert Counter(movies.labels) == {"negative": 5325, "positive": 5241}
+    assert len(set(movies.texts)) == len(movies)
+    assert "Effective but too tepid biopic" in movies.texts
+    tweets = load_tweets_sentiment()
+    assert Counter(tweets.labels) == {"negative": 15955, "neutral": 14431, "positive": 6811}
+    assert len(set(tweets.texts)) == len(tweets)
+
+
+def test_a_missing_source_archive_says_how_to_get_it(tmp_path, monkeypatch):
+    from brainlab.text.datasets import load_movie_sentences
+
+    monkeypatch.setenv("BRAINLAB_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="vaderSentiment-3.3.2.tar.gz: not found; 'make data'"):
+        load_movie_sentences()

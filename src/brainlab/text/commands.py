@@ -67,8 +67,9 @@ def register(subparsers):
                          help="seeds for budgets up to --small-budget (default 3)")
     compare.add_argument("--small-budget", type=positive_int, default=32)
     compare.add_argument("--strategies", default="scratch,features,finetune,contrastive")
-    compare.add_argument("--finetune-budgets", default=None,
-                         help="budgets at which to fine-tune (default: all of --budgets)")
+    compare.add_argument("--encoder-budgets", "--finetune-budgets", default=None,
+                         help="budgets at which to run finetune and contrastive, which train "
+                         "the encoder (default: all of --budgets)")
     compare.add_argument("--test-size", type=fraction, default=0.2)
     _model_options(compare)
     compare.set_defaults(handler=run_compare)
@@ -177,7 +178,7 @@ def run_compare(args):
     rows, text = compare(
         dataset, args.out, strategies=strategies, budgets=parse_budgets(args.budgets),
         small_budget_seeds=args.seeds, small_budget=args.small_budget,
-        finetune_budgets=parse_budgets(args.finetune_budgets) if args.finetune_budgets else None,
+        encoder_budgets=parse_budgets(args.encoder_budgets) if args.encoder_budgets else None,
         test_size=args.test_size, encoder=args.encoder,
         precision="int8" if args.int8 else "fp32",
         classifier_options={"max_length": args.max_length} if args.max_length else None)
@@ -194,6 +195,6 @@ def run_demo(args):
     run_compare(argparse.Namespace(
         data="bbc-news", text_column="text", label_column="label", out=DEMO_OUT,
         budgets="1,4,8,32,128,all", seeds=3, small_budget=32,
-        strategies="scratch,features,finetune,contrastive", finetune_budgets="4,8,32",
+        strategies="scratch,features,finetune,contrastive", encoder_budgets="8,32",
         test_size=0.2,
         encoder=None, int8=False, max_length=None))

@@ -17,6 +17,10 @@ from .data import sample_per_class, stratified_split
 from .report import summarise, write_compare_report
 
 
+# the strategies that train the encoder: minutes where the others take seconds
+ENCODER_TRAINING = ("finetune", "contrastive")
+
+
 def parse_budgets(text):
     """'8,32,128,all' -> [8, 32, 128, 'all']."""
     budgets = []
@@ -32,9 +36,10 @@ def parse_budgets(text):
 
 
 def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "all"),
-                small_budget_seeds=3, small_budget=32, finetune_budgets=None, test_size=0.2,
+                small_budget_seeds=3, small_budget=32, encoder_budgets=None, test_size=0.2,
                 encoder=None, precision="fp32", title=None, verbose=1, classifier_options=None):
-    """Train and score every (budget, seed, strategy); write the report; return the rows."""
+    """Train and score every (budget, seed, strategy); write the report; return the rows.
+    `encoder_budgets` limits finetune and contrastive to some budgets (None: all)."""
     for strategy in strategies:
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected some of {STRATEGIES}")
@@ -45,8 +50,8 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
         seeds = range(small_budget_seeds) if budget != "all" and budget <= small_budget else [0]
         for seed in seeds:
             for strategy in strategies:
-                if strategy == "finetune" and finetune_budgets is not None and \
-                        budget not in finetune_budgets:
+                if strategy in ENCODER_TRAINING and encoder_budgets is not None and \
+                        budget not in encoder_budgets:
                     continue
                 jobs.append((budget, seed, strategy))
     rows = []

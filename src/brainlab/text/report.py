@@ -12,7 +12,8 @@ import numpy as np  # noqa: E402
 
 from ..files import save_figure, write_text  # noqa: E402
 
-_COLORS = {"scratch": "tab:gray", "features": "tab:blue", "finetune": "tab:red"}
+_COLORS = {"scratch": "tab:gray", "features": "tab:blue", "finetune": "tab:red",
+           "contrastive": "tab:green"}
 
 
 def _font_for(labels):
