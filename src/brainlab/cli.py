@@ -23,8 +23,8 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for part in (nn_commands, text_commands, brain_commands):
         part.register(subparsers)
-    demo = subparsers.add_parser("demo", help="scratch vs. features vs. finetune on BBC News "
-                                 "(about 7 minutes on 2 cores)")
+    demo = subparsers.add_parser("demo", help="scratch vs. features vs. finetune vs. "
+                                 "contrastive on BBC News (about 10 minutes on 2 cores)")
     demo.set_defaults(handler=text_commands.run_demo)
     return parser
 
