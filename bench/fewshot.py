@@ -21,6 +21,8 @@ warnings.filterwarnings("ignore")
 
 
 def setfit_run(subset, test_texts, seed):
+    import tempfile
+
     from datasets import Dataset
     from setfit import SetFitModel, Trainer, TrainingArguments
     from transformers.utils import logging
@@ -30,10 +32,12 @@ def setfit_run(subset, test_texts, seed):
     logging.set_verbosity_error()
     started = time.perf_counter()
     model = SetFitModel.from_pretrained(str(default_model_path()), local_files_only=True)
-    trainer = Trainer(model=model, args=TrainingArguments(seed=seed, show_progress_bar=False),
-                      train_dataset=Dataset.from_dict({"text": subset.texts,
-                                                       "label": [str(x) for x in subset.labels]}))
-    trainer.train()
+    with tempfile.TemporaryDirectory() as checkpoints:   # SetFit writes checkpoints there
+        trainer = Trainer(model=model, args=TrainingArguments(
+            seed=seed, show_progress_bar=False, output_dir=checkpoints),
+            train_dataset=Dataset.from_dict({"text": subset.texts,
+                                             "label": [str(x) for x in subset.labels]}))
+        trainer.train()
     seconds = time.perf_counter() - started
     return [str(p) for p in model.predict(test_texts, as_numpy=True)], seconds
 
