@@ -1,0 +1,31 @@
+"""Fine-tuning's batching and its rule for few labels."""
+import numpy as np
+
+from brainlab.text import TextClassifier
+from brainlab.text.finetune import FineTuner
+
+
+def test_training_batches_cover_every_text_once_and_pad_little():
+    rng = np.random.default_rng(0)
+    ids = [[1] * int(n) for n in rng.integers(3, 120, 1000)]
+    tuner = FineTuner(batch_size=32)
+    batches = list(tuner._batches(ids, np.random.default_rng(1)))
+    rows = np.concatenate([b[0] for b in batches])
+    assert sorted(rows.tolist()) == list(range(1000))          # every text, once
+    padded = sum(mask.numel() for _, _, mask in batches)
+    order = np.random.default_rng(1).permutation(1000)   # a plain shuffled loop's batches
+    shuffled_padding = sum(max(len(ids[i]) for i in order[s:s + 32]) * len(order[s:s + 32])
+                           for s in range(0, 1000, 32))
+    assert padded < 0.7 * shuffled_padding   # buckets of similar length pad far less
+    again = list(tuner._batches(ids, np.random.default_rng(2)))
+    assert [b[0].tolist() for b in again] != [b[0].tolist() for b in batches]   # reshuffled
+
+
+def test_with_few_labels_finetune_keeps_the_probe(small_data):
+    texts, labels = small_data
+    few_texts, few_labels = texts[::6], labels[::6]        # 4 per class: nothing to hold out
+    tuned = TextClassifier(strategy="finetune", seed=0).fit(few_texts, few_labels)
+    probe = TextClassifier(strategy="features", seed=0).fit(few_texts, few_labels)
+    assert "finetune_skipped" in tuned.info
+    np.testing.assert_allclose(tuned.predict_proba(texts), probe.predict_proba(texts),
+                               rtol=1e-5, atol=1e-6)
