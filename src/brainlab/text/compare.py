@@ -39,7 +39,8 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
                 small_budget_seeds=3, small_budget=32, encoder_budgets=None, test_size=0.2,
                 encoder=None, precision="fp32", title=None, verbose=1, classifier_options=None):
     """Train and score every (budget, seed, strategy); write the report; return the rows.
-    `encoder_budgets` limits finetune and contrastive to some budgets (None: all)."""
+    `encoder_budgets` limits finetune and contrastive to some budgets: a list for both, a
+    dict per strategy, or None for all."""
     for strategy in strategies:
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected some of {STRATEGIES}")
@@ -51,7 +52,8 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
         for seed in seeds:
             for strategy in strategies:
                 if strategy in ENCODER_TRAINING and encoder_budgets is not None and \
-                        budget not in encoder_budgets:
+                        budget not in (encoder_budgets.get(strategy, ()) if
+                                       isinstance(encoder_budgets, dict) else encoder_budgets):
                     continue
                 jobs.append((budget, seed, strategy))
     rows = []
