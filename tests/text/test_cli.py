@@ -176,7 +176,7 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys)
      "argument --chunk-size: expected a positive integer, got '0'"),
     (["text", "compare", "bbc-news", "--out", "r", "--max-length", "ten"],
      "argument --max-length: expected an integer, got 'ten'"),
-    (["brain", "stdp", "--seeds", "0"], "argument --seeds: expected a positive integer"),
+    (["nn", "xor", "--epochs", "0"], "argument --epochs: expected a positive integer"),
 ])
 def test_a_bad_number_names_its_flag(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..arguments import non_negative_int, positive_float, positive_int
-
 
 def parse_duration(text):
     """'1s', '250ms', '0.5 s' or a bare number of seconds -> milliseconds."""
@@ -30,9 +28,9 @@ def register(subparsers):
     run = commands.add_parser("run", help="simulate a benchmark network; plots + summary")
     run.add_argument("model", help=f"one of {', '.join(MODELS)}")
     run.add_argument("--duration", default="1s", help="simulated time, e.g. 1s or 250ms")
-    run.add_argument("--dt", type=positive_float, default=None, help="time step in ms (default: the "
+    run.add_argument("--dt", type=float, default=None, help="time step in ms (default: the "
                      "model's own: 0.1 for cuba/coba, 1 for izhikevich, 0.01 for hh)")
-    run.add_argument("--seed", type=non_negative_int, default=0)
+    run.add_argument("--seed", type=int, default=0)
     run.add_argument("--current", type=float, default=10.0,
                      help="hh only: injected current in uA/cm^2 (default 10)")
     run.add_argument("--out", type=Path, default=None, help="folder (default out/brain/MODEL)")
@@ -51,10 +49,10 @@ def register(subparsers):
     stdp = commands.add_parser("stdp", help="one neuron with STDP finds a spike pattern hidden "
                                "in noise (Masquelier et al. 2008)")
     stdp.add_argument("--duration", default="30s", help="simulated time per run (default 30s)")
-    stdp.add_argument("--seed", type=non_negative_int, default=0, help="first seed (default 0)")
-    stdp.add_argument("--seeds", type=positive_int, default=1, help="how many seeds to run (default 1); "
+    stdp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    stdp.add_argument("--seeds", type=int, default=1, help="how many seeds to run (default 1); "
                       "the plot shows the first")
-    stdp.add_argument("--a-minus-ratio", type=positive_float, default=0.9,
+    stdp.add_argument("--a-minus-ratio", type=float, default=0.9,
                       help="depression amplitude as a fraction of potentiation's (default 0.9)")
     stdp.add_argument("--out", type=Path, default=Path("out/brain/stdp"))
     stdp.set_defaults(handler=run_stdp)
