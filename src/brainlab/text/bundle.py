@@ -71,10 +71,12 @@ def load_classifier(cls, directory, precision=None):
         raise ValueError(f"{meta_path}: unknown strategy {strategy!r}; expected one of "
                          f"{tuple(STRATEGY_CLASSES)}")
     state = STRATEGY_CLASSES[strategy].load(directory, meta, precision)
-    classifier = cls(strategy=strategy, seed=meta.get("seed", 0),
-                     hidden_units=meta.get("hidden_units", 0),
+    spec = meta.get("encoder") or {}
+    named = spec.get("model") not in (None, "default", "encoder")   # a pretrained encoder
+    classifier = cls(strategy=strategy, encoder=spec["model"] if named else None,
+                     seed=meta.get("seed", 0), hidden_units=meta.get("hidden_units", 0),
                      precision=getattr(state, "precision", "fp32"),
-                     max_length=meta.get("encoder", {}).get("max_length"))
+                     max_length=spec.get("max_length"))
     classifier.classes_ = meta["classes"]
     classifier.info = meta.get("info", {})
     classifier.strategy_ = state
