@@ -64,3 +64,21 @@ def test_balanced_batches_cover_tiny_classes_and_walk_every_text():
     assert all((labels[r] == 1).sum() == 1 for r in rows)   # the lone text in every batch
     walked = np.concatenate([r[labels[r] == 0] for r in rows[:12]])
     assert len(set(walked.tolist())) == 48   # a permutation is walked before repeating
+
+
+def test_compare_runs_contrastive_only_at_its_budgets(small_data, tmp_path):
+    """The demo's shape: encoder-training strategies limited to some budgets, per strategy."""
+    from brainlab.text.compare import run_compare
+    from brainlab.text.data import Dataset
+    from brainlab.text.training import TrainingArguments
+
+    texts, labels = small_data
+    rows, report = run_compare(
+        Dataset(texts, labels, "small"), tmp_path, strategies=["features", "contrastive"],
+        budgets=[2, 4], small_budget_seeds=1, small_budget=4,
+        encoder_budgets={"contrastive": [2]}, verbose=0,
+        classifier_options={"args": TrainingArguments(contrastive_min_steps=2,
+                                                      contrastive_max_steps=2)})
+    assert sorted((r["strategy"], r["budget"]) for r in rows) == [
+        ("contrastive", 2), ("features", 2), ("features", 4)]
+    assert "contrastive" in report and (tmp_path / "learning_curve.png").is_file()
