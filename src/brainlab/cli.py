@@ -24,7 +24,10 @@ def build_parser():
     for part in (nn_commands, text_commands, brain_commands):
         part.register(subparsers)
     demo = subparsers.add_parser("demo", help="scratch vs. features vs. finetune vs. "
-                                 "contrastive on BBC News (about 10 minutes on 2 cores)")
+                                 "contrastive on BBC News or the Chinese reviews (under 10 "
+                                 "minutes on 2 cores)")
+    demo.add_argument("data", nargs="?", default="bbc-news", choices=tuple(text_commands.DEMOS),
+                      help="the shipped data set to run on (default bbc-news)")
     demo.set_defaults(handler=text_commands.run_demo)
     return parser
 

@@ -37,14 +37,20 @@ def parse_budgets(text):
 
 def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "all"),
                 small_budget_seeds=3, small_budget=32, encoder_budgets=None, test_size=0.2,
-                encoder=None, precision="fp32", title=None, verbose=1, classifier_options=None):
+                encoder=None, precision="fp32", title=None, verbose=1, classifier_options=None,
+                test_per_class=None):
     """Train and score every (budget, seed, strategy); write the report; return the rows.
     `encoder_budgets` limits finetune and contrastive to some budgets: a list for both, a
-    dict per strategy, or None for all."""
+    dict per strategy, or None for all. `test_per_class` scores on a fixed sample of the
+    test part (each model that trains the encoder must encode the whole test part)."""
     for strategy in strategies:
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected some of {STRATEGIES}")
     train, test = stratified_split(dataset, test_size, seed=0)
+    held_out = f"stratified {test_size:.0%}, the same for every run"
+    if test_per_class:
+        test = sample_per_class(test, test_per_class, seed=0)
+        held_out += f"; at most {test_per_class} per class of it"
     classes = sorted({str(label) for label in dataset.labels})
     jobs = []
     for budget in budgets:
@@ -82,7 +88,7 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
                        f"({fit_seconds:.1f} s)", file=sys.stderr)
     title = title or f"Transfer learning vs. from scratch: {dataset.source}"
     details = [f"data: {dataset.source} ({len(dataset)} texts, {len(classes)} classes); "
-               f"test: {len(test)} texts (stratified {test_size:.0%}, the same for every run)",
+               f"test: {len(test)} texts ({held_out})",
                f"encoder: {encoder or 'all-MiniLM-L6-v2 (default)'}, {precision}; "
                f"scratch: TF-IDF of words and bigrams; heads: brainlab.nn",
                f"seeds: {small_budget_seeds} for budgets up to {small_budget} per class, "
