@@ -177,6 +177,9 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys)
     (["text", "compare", "bbc-news", "--out", "r", "--max-length", "ten"],
      "argument --max-length: expected an integer, got 'ten'"),
     (["nn", "xor", "--epochs", "0"], "argument --epochs: expected a positive integer"),
+    (["text", "compare", "bbc-news", "--out", "r", "--test-per-class", "0"],
+     "argument --test-per-class: expected a positive integer, got '0'"),
+    (["demo", "imdb"], "argument data: invalid choice: 'imdb'"),
 ])
 def test_a_bad_number_names_its_flag(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -76,9 +76,10 @@ def test_compare_runs_contrastive_only_at_its_budgets(small_data, tmp_path):
     rows, report = run_compare(
         Dataset(texts, labels, "small"), tmp_path, strategies=["features", "contrastive"],
         budgets=[2, 4], small_budget_seeds=1, small_budget=4,
-        encoder_budgets={"contrastive": [2]}, verbose=0,
+        encoder_budgets={"contrastive": [2]}, verbose=0, test_per_class=3,
         classifier_options={"args": TrainingArguments(contrastive_min_steps=2,
                                                       contrastive_max_steps=2)})
     assert sorted((r["strategy"], r["budget"]) for r in rows) == [
         ("contrastive", 2), ("features", 2), ("features", 4)]
+    assert {r["test_size"] for r in rows} == {9}   # 3 per class of the test part
     assert "contrastive" in report and (tmp_path / "learning_curve.png").is_file()
