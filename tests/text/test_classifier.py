@@ -34,8 +34,14 @@ def test_each_strategy_learns_saves_and_loads(strategy, small_data, tmp_path):
     unseen = ["the goalkeeper made a save", "a new processor for phones", "bake the bread"]
     np.testing.assert_array_equal(loaded.predict_proba(unseen), classifier.predict_proba(unseen))
     assert loaded.predict(unseen) == classifier.predict(unseen)
-    if strategy in ("finetune", "contrastive"):
-        assert (tmp_path / "model" / "encoder" / "model.safetensors").is_file()
+    encoder = getattr(classifier.strategy_, "encoder", None)
+    adapted = bool(encoder and encoder.finetuned)   # finetune may keep its probe
+    assert adapted == (strategy == "contrastive" or
+                       strategy == "finetune" and classifier.info["finetune_best_epoch"] > 0)
+    assert (tmp_path / "model" / "encoder" / "model.safetensors").is_file() == adapted
+    if adapted:   # saved again from where it was loaded: the weights are copied, not referenced
+        loaded.save(tmp_path / "again")
+        assert (tmp_path / "again" / "encoder" / "model.safetensors").is_file()
 
 
 @pytest.mark.parametrize("strategy", ["scratch", "features"])

@@ -21,7 +21,7 @@ def test_training_batches_cover_every_text_once_and_pad_little():
     assert [b[0].tolist() for b in again] != [b[0].tolist() for b in batches]   # reshuffled
 
 
-def test_with_few_labels_finetune_keeps_the_probe(small_data):
+def test_with_few_labels_finetune_keeps_the_probe(small_data, tmp_path):
     texts, labels = small_data
     few_texts, few_labels = texts[::6], labels[::6]        # 4 per class: nothing to hold out
     tuned = TextClassifier(strategy="finetune", seed=0).fit(few_texts, few_labels)
@@ -29,3 +29,7 @@ def test_with_few_labels_finetune_keeps_the_probe(small_data):
     assert "finetune_skipped" in tuned.info
     np.testing.assert_allclose(tuned.predict_proba(texts), probe.predict_proba(texts),
                                rtol=1e-5, atol=1e-6)
+    tuned.save(tmp_path / "model")   # the unchanged encoder is referenced, not copied
+    assert not (tmp_path / "model" / "encoder").exists()
+    np.testing.assert_allclose(TextClassifier.load(tmp_path / "model").predict_proba(texts),
+                               tuned.predict_proba(texts), rtol=1e-5, atol=1e-6)

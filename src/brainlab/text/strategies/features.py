@@ -96,9 +96,10 @@ class FeaturesStrategy(Strategy):
         self.head.save(directory / "head")
         np.savez(directory / "features.npz", mean=self.mean, std=self.std)
         spec = self.encoder.describe()
-        if self.trains_encoder:
+        if self.encoder.finetuned:
             save_encoder(self.encoder, directory / "encoder")
             spec["model"] = "encoder"   # relative: the adapted weights travel inside
+        # else the pretrained encoder is referenced by name (finetune that kept its probe)
         return {"encoder": spec}
 
     @classmethod
@@ -116,11 +117,13 @@ class FeaturesStrategy(Strategy):
         strategy.encoder = make_encoder(reference, precision=precision,
                                         max_length=spec["max_length"],
                                         normalize=spec["normalize"])
+        # adapted weights: saved again as a copy, never referenced from this directory
+        strategy.encoder.finetuned = spec["model"] == "encoder"
         return strategy
 
     def describe(self):
         spec = self.encoder.describe()
-        source = spec["source"] if not self.trains_encoder else \
+        source = spec["source"] if not self.encoder.finetuned else \
             f"{self.name}-adapted copy in encoder/ (from {spec['source']})"
         return (f"{source}, mean pooling, max {spec['max_length']} tokens, "
                 f"{spec['precision']}")
