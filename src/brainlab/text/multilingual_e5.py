@@ -138,8 +138,11 @@ def bert_state_dict(model):
         dtype, size, raw = tensors[name]
         if size != int(np.prod(shape)):
             raise ValueError(f"tensor {name}: {size} values, expected shape {shape}")
-        if dtype == 1:
+        if dtype == 1:   # Q4_0
             return dequantize_q4_0(raw, *shape)
+        if dtype != 0 or len(raw) != 4 * size:   # 0: fp32
+            raise ValueError(f"tensor {name}: dtype {dtype} with {len(raw)} bytes; expected "
+                             f"Q4_0 (1) or fp32 (0)")
         return np.frombuffer(raw, dtype="<f4").reshape(shape).copy()
 
     state = {
