@@ -43,6 +43,9 @@ def setfit_run(subset, test_texts, seed):
 
 
 def main():
+    import setfit  # noqa: F401  (imported before any clock starts: neither side pays it)
+    import transformers  # noqa: F401
+
     from brainlab.text import TextClassifier
     from brainlab.text.data import load_data, sample_per_class, stratified_split
 

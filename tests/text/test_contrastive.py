@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from brainlab.text.contrastive import (BalancedBatches, batch_hard_triplet_loss,
-                                       contrastive_steps, supervised_contrastive_loss)
+                                       contrastive_steps, supervised_contrastive_loss,
+                                       with_lone_views)
 
 
 def test_supervised_contrastive_loss_matches_its_formula():
@@ -44,8 +45,9 @@ def test_work_is_linear_in_the_number_of_labels():
 
     labels = np.repeat(np.arange(4), 25_000)
     assert contrastive_steps(len(labels), 32, 16.0, 8, 400) == 400          # capped
-    assert contrastive_steps(4, 32, 16.0, 8, 400) == 8                      # floored
-    assert contrastive_steps(160, 32, 16.0, 8, 400) == 160                  # linear between
+    assert contrastive_steps(4, 32, 1.0, 8, 400) == 8                       # floored
+    assert contrastive_steps(320, 32, 16.0, 8, 400) == 160                  # linear between
+    assert contrastive_steps(16, 32, 16.0, 8, 400) == 16   # 16 passes over a 16-text batch
     tracemalloc.start()
     batches = BalancedBatches(labels, 16, seed=0)
     seen = [batches.next() for _ in range(400)]
@@ -64,6 +66,16 @@ def test_balanced_batches_cover_tiny_classes_and_walk_every_text():
     assert all((labels[r] == 1).sum() == 1 for r in rows)   # the lone text in every batch
     walked = np.concatenate([r[labels[r] == 0] for r in rows[:12]])
     assert len(set(walked.tolist())) == 48   # a permutation is walked before repeating
+
+
+def test_lone_texts_get_a_second_view_so_every_text_has_a_positive():
+    labels = np.array([0, 0, 0, 1, 2, 2])
+    rows = with_lone_views(np.array([0, 1, 3, 4, 5]), labels)
+    assert sorted(rows.tolist()) == [0, 1, 3, 3, 4, 5]   # only the lone class-1 text twice
+    same = labels[rows][:, None] == labels[rows][None, :]
+    assert ((same.sum(axis=1) - 1) >= 1).all()
+    loss = supervised_contrastive_loss(torch.randn(len(rows), 8), torch.from_numpy(labels[rows]))
+    assert torch.isfinite(loss)
 
 
 def test_compare_runs_contrastive_only_at_its_budgets(small_data, tmp_path):
