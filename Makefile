@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# Fashion-MNIST comes from Debian's package (root and apt needed, as on CI). The movie
+# Fashion-MNIST comes from Debian's package, and the served page is tested in Debian's
+# chromium through chromium-driver (root and apt needed, as on CI). The movie
 # sentences (movie-sentences) are in vaderSentiment's source archive, which pip fetches
 # from the package registry into $(DATA_DIR); brainlab reads them from there, offline.
 DATA_DIR ?= $(or $(BRAINLAB_DATA),$(HOME)/.cache/brainlab/data)
@@ -21,6 +22,9 @@ data: $(STAMP) $(VADER)
 	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null) || \
 	  echo "warning: could not install dataset-fashion-mnist; its tests will be skipped" >&2
+	@(dpkg -s chromium >/dev/null 2>&1 && dpkg -s chromium-driver >/dev/null 2>&1) || \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+	  echo "warning: could not install chromium; the web page test will be skipped" >&2
 
 $(VADER): | $(STAMP)
 	mkdir -p $(DATA_DIR)

@@ -38,6 +38,20 @@ def positive_float(text):
     return value
 
 
+def non_negative_float(text):
+    value = _number(float, text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
+    return value
+
+
+def port(text):
+    value = _number(int, text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return value
+
+
 def fraction(text):
     value = _number(float, text)
     if not 0 < value < 1:

@@ -1,10 +1,10 @@
-"""`brainlab text train|evaluate|predict|compare` and `brainlab demo`."""
+"""`brainlab text train|evaluate|predict|compare|serve` and `brainlab demo`."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from ..arguments import fraction, non_negative_int, positive_int
+from ..arguments import fraction, non_negative_float, non_negative_int, port, positive_int
 
 DEMOS = {
     "bbc-news": {"about": "BBC News (2,225 articles, 5 topics)", "encoder": None,
@@ -82,6 +82,25 @@ def register(subparsers):
                          "sample of the test part; default: all of it)")
     _model_options(compare)
     compare.set_defaults(handler=run_compare)
+
+    serve = commands.add_parser("serve", help="an HTTP API and a web page over a saved model")
+    serve.add_argument("model", type=Path, help="a directory written by 'brainlab text train'")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=port, default=8000)
+    serve.add_argument("--int8", action="store_true", help="int8 encoder (faster)")
+    serve.add_argument("--max-wait-ms", type=non_negative_float, default=5.0,
+                       help="how long a batch waits for more requests (default 5 ms)")
+    serve.add_argument("--max-batch-tokens", type=positive_int, default=4096,
+                       help="a batch closes once it holds this many tokens (default 4096)")
+    serve.add_argument("--no-batching", action="store_true",
+                       help="one forward per request (the baseline batching is measured "
+                       "against)")
+    serve.add_argument("--max-texts", type=positive_int, default=256,
+                       help="texts per request (default 256)")
+    serve.add_argument("--max-body-bytes", type=positive_int, default=1 << 20,
+                       help="largest /predict request body (default 1 MiB)")
+    serve.set_defaults(handler=run_serve)
 
 
 def _model_options(command):
@@ -217,3 +236,48 @@ def run_demo(args):
                          encoder=demo["encoder"], test_per_class=demo["test_per_class"])
     print(text)
     print(f"report: {out / 'report.md'} (learning_curve.png, training_time.png)")
+    save_demo_model(load_data(name), out / "model", demo["encoder"])
+
+
+def save_demo_model(dataset, directory, encoder):
+    """The model a user would keep: features on all training labels (the vectors are
+    cached by the compare run, so this takes seconds), saved with its held-out scores, and
+    how to serve it."""
+    from .bundle import save_classifier
+    from .classifier import TextClassifier
+    from .data import stratified_split
+
+    train, test = stratified_split(dataset, 0.2, seed=0)   # compare's split
+    classifier = TextClassifier(strategy="features", encoder=encoder, seed=0)
+    classifier.fit(train.texts, train.labels)
+    scores = classifier.evaluate(test.texts, test.labels)
+    save_classifier(classifier, directory, scores=scores, data=dataset.source)
+    print(f"model: {directory} (features, all {len(train)} training texts, held-out accuracy "
+          f"{scores['accuracy']:.4f})\nserve it: brainlab text serve {directory}   "
+          f"(then open http://127.0.0.1:8000/)")
+
+
+def run_serve(args):
+    """Check that the address is free and the model loads (else one line, exit 2), then
+    run the app under uvicorn until interrupted."""
+    import socket
+
+    import uvicorn
+
+    from .serve import create_app
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as error:
+            raise ValueError(f"--host {args.host} --port {args.port}: cannot listen there "
+                             f"({error.strerror})") from None
+    app = create_app(args.model, precision="int8" if args.int8 else None,
+                     max_wait_ms=args.max_wait_ms, max_batch_tokens=args.max_batch_tokens,
+                     batching=not args.no_batching, max_texts=args.max_texts,
+                     max_body_bytes=args.max_body_bytes)
+    print(f"serving {args.model} on http://{args.host}:{args.port}/ (API: /docs)",
+          file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

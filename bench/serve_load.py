@@ -1,0 +1,182 @@
+"""`brainlab text serve` under load: bounded async clients (httpx) against 127.0.0.1 at
+concurrency 1, 8 and 32, with dynamic batching on and off; the served throughput as a
+fraction of offline `predict_proba` on the same texts; and a soak run with malformed
+requests mixed in that checks every answer against the offline label of its own text.
+
+Each request carries one short text (movie-sentences' test part). The server and the
+clients share this machine's cores, so the clients' own CPU time is in every figure.
+Targets (issue 11): at concurrency 32 batching gives >= 2x one-request-one-forward and
+>= 70 % of offline throughput; p50 < 10 ms at concurrency 1; the soak loses nothing.
+
+    python bench/serve_load.py [--model DIR] [--requests 600] [--concurrency 1,8,32]
+                               [--wait-ms 0,5] [--soak 20000] [--int8]
+"""
+import argparse
+import asyncio
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def server(model, *options):
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "brainlab", "text", "serve", str(model),
+                                "--port", str(port), *options])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise SystemExit("the server did not start")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+async def load(url, bodies, concurrency):
+    """Send every body with at most `concurrency` in flight; (latencies s, wall s,
+    [(status, json or None)] in the order of bodies)."""
+    import httpx
+
+    answers, latencies = [None] * len(bodies), [None] * len(bodies)
+    queue = iter(range(len(bodies)))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+        async def worker():
+            for i in queue:
+                started = time.perf_counter()
+                response = await client.post("/predict", content=bodies[i],
+                                             headers={"content-type": "application/json"})
+                latencies[i] = time.perf_counter() - started
+                try:
+                    answers[i] = (response.status_code, response.json())
+                except ValueError:
+                    answers[i] = (response.status_code, None)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return np.array(latencies), wall, answers
+
+
+def body(text):
+    return json.dumps({"texts": [text]}).encode()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="a saved model (default: features on "
+                        "movie-sentences' training part, trained here)")
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--wait-ms", default="0,5", help="batching windows to measure")
+    parser.add_argument("--soak", type=int, default=20000, help="soak requests (0: none)")
+    parser.add_argument("--int8", action="store_true")
+    args = parser.parse_args()
+
+    from brainlab.text import TextClassifier
+    from brainlab.text.data import load_data, stratified_split
+
+    train, test = stratified_split(load_data("movie-sentences"), 0.3, seed=0)
+    texts = list(test.texts)
+    with tempfile.TemporaryDirectory() as scratch:
+        model = args.model
+        if model is None:
+            model = Path(scratch) / "model"
+            TextClassifier(strategy="features", seed=0).fit(train.texts, train.labels).save(model)
+        options = ["--int8"] if args.int8 else []
+        classifier = TextClassifier.load(model, precision="int8" if args.int8 else None)
+        sample = texts[:args.requests]
+        classifier.predict_proba(sample[:64])
+        started = time.perf_counter()
+        offline = classifier.predict_proba(sample)
+        offline_rate = len(sample) / (time.perf_counter() - started)
+        print(f"{Path(model).name}: {len(sample)} requests of one text each "
+              f"(mean {np.mean([len(t.split()) for t in sample]):.0f} words); offline "
+              f"predict_proba on the same texts: {offline_rate:.0f} texts/s\n")
+        print("| batching | concurrency | texts/s | p50 ms | p95 ms | p99 ms | "
+              "of offline |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        bodies = [body(t) for t in sample]
+        rates = {}
+        modes = [("off", ["--no-batching"])] + [
+            (f"{w} ms", ["--max-wait-ms", w]) for w in args.wait_ms.split(",")]
+        for mode, flags in modes:
+            with server(model, *options, *flags) as (url, _):
+                asyncio.run(load(url, bodies[:32], 4))   # warm-up
+                for concurrency in [int(c) for c in args.concurrency.split(",")]:
+                    latencies, wall, _ = asyncio.run(load(url, bodies, concurrency))
+                    rate = len(bodies) / wall
+                    rates[mode, concurrency] = rate
+                    p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99])
+                    print(f"| {mode} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
+                          f"{p99:.1f} | {rate / offline_rate:.0%} |", flush=True)
+        top = max(int(c) for c in args.concurrency.split(","))
+        best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, top])
+        print(f"\nat concurrency {top}: batching ({best}) {rates[best, top]:.0f} texts/s vs "
+              f"one request per forward {rates['off', top]:.0f}: "
+              f"{rates[best, top] / rates['off', top]:.2f}x; {rates[best, top] / offline_rate:.0%}"
+              f" of offline")
+        if args.soak:
+            soak(model, options, texts, classifier, args.soak)
+
+
+def soak(model, options, texts, classifier, count, concurrency=32):
+    rng = np.random.default_rng(0)
+    expected = [str(label) for label in classifier.predict(texts)]
+    picks = rng.integers(0, len(texts), count)
+    malformed = rng.random(count) < 0.05
+    bad_bodies = [b'{"texts": ["unclosed', b'{"texts": "x"}', b'{"texts": []}', b"\xff\xfe",
+                  b'{"texts": [1]}']
+    bodies = [bad_bodies[i % len(bad_bodies)] if bad else body(texts[j])
+              for i, (j, bad) in enumerate(zip(picks, malformed))]
+    with server(model, *options) as (url, pid):
+        asyncio.run(load(url, bodies[:64], 8))
+        rss_start = rss_mb(pid)
+        latencies, wall, answers = asyncio.run(load(url, bodies, concurrency))
+        rss_end = rss_mb(pid)
+    statuses = np.array([status for status, _ in answers])
+    wrong = lost = 0
+    for (status, answer), j, bad in zip(answers, picks, malformed):
+        if bad:
+            wrong += not (400 <= status < 500 and answer and "error" in answer)
+        elif status != 200 or answer is None or len(answer["labels"]) != 1:
+            lost += 1
+        else:
+            wrong += answer["labels"][0] != expected[j]
+    print(f"\nsoak: {count} requests at concurrency {concurrency}, {malformed.sum()} malformed, "
+          f"in {wall:.0f} s ({count / wall:.0f} requests/s): 5xx {int((statuses >= 500).sum())}, "
+          f"4xx {int(((statuses >= 400) & (statuses < 500)).sum())}, lost {lost}, "
+          f"answers not the offline label of their own text (or a bad request not refused) "
+          f"{wrong}; server RSS {rss_start:.0f} MB at the start, {rss_end:.0f} MB at the end")
+
+
+if __name__ == "__main__":
+    main()

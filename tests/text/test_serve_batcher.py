@@ -1,0 +1,125 @@
+"""The dynamic batcher: requests gathered into batches, none lost, the loop kept free."""
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from brainlab.text.serve.batcher import DynamicBatcher
+
+
+class Recorder:
+    """A stand-in model: row i of a batch is [value of text i]; records batch sizes."""
+
+    def __init__(self, delay=0.0, fail_on=None):
+        self.batches, self.delay, self.fail_on = [], delay, fail_on
+
+    def __call__(self, texts):
+        self.batches.append(len(texts))
+        time.sleep(self.delay)
+        if self.fail_on in texts:
+            raise RuntimeError("bad batch")
+        return np.array([[float(t)] for t in texts])
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+async def serve(batcher, requests):
+    await batcher.start()
+    try:
+        return await asyncio.gather(*(batcher.submit(r) for r in requests),
+                                    return_exceptions=True)
+    finally:
+        await batcher.stop()
+
+
+def test_concurrent_requests_share_batches_and_each_gets_its_own_rows():
+    model = Recorder(delay=0.02)
+    requests = [[str(i), str(i + 0.5)] for i in range(40)]
+    answers = run(serve(DynamicBatcher(model, max_wait_ms=20), requests))
+    for request, rows in zip(requests, answers):
+        assert rows[:, 0].tolist() == [float(t) for t in request]
+    assert sum(model.batches) == 80
+    assert len(model.batches) < 10          # gathered, not one forward per request
+
+
+def test_without_batching_every_request_is_its_own_forward():
+    model = Recorder()
+    answers = run(serve(DynamicBatcher(model, enabled=False), [["1"], ["2"], ["3"]]))
+    assert model.batches == [1, 1, 1]
+    assert [a[0, 0] for a in answers] == [1.0, 2.0, 3.0]
+
+
+def test_the_token_budget_closes_a_batch_and_loses_nothing():
+    model = Recorder()
+    batcher = DynamicBatcher(model, count_tokens=len, max_wait_ms=50, max_batch_tokens=4)
+    requests = [[str(i)] * 3 for i in range(6)]   # 3 "tokens" each: one request per batch
+    answers = run(serve(batcher, requests))
+    assert model.batches == [3] * 6
+    assert [a[0, 0] for a in answers] == list(range(6))
+
+
+def test_a_failing_batch_fails_its_requests_and_the_batcher_keeps_serving():
+    model = Recorder(fail_on="13")
+
+    async def scenario():
+        batcher = DynamicBatcher(model, max_wait_ms=0)
+        await batcher.start()
+        try:
+            with pytest.raises(RuntimeError):
+                await batcher.submit(["13"])
+            return await batcher.submit(["7"])
+        finally:
+            await batcher.stop()
+
+    assert run(scenario())[0, 0] == 7.0
+
+
+def test_a_client_that_left_is_skipped_and_the_others_are_answered():
+    model = Recorder(delay=0.05)
+
+    async def scenario():
+        batcher = DynamicBatcher(model, max_wait_ms=0)
+        await batcher.start()
+        try:
+            first = asyncio.ensure_future(batcher.submit(["1"]))   # occupies the model
+            await asyncio.sleep(0.01)
+            gone = asyncio.ensure_future(batcher.submit(["2"]))
+            kept = asyncio.ensure_future(batcher.submit(["3"]))
+            await asyncio.sleep(0)
+            gone.cancel()
+            return await first, await kept
+        finally:
+            await batcher.stop()
+
+    first, kept = run(scenario())
+    assert first[0, 0] == 1.0 and kept[0, 0] == 3.0
+    assert sum(model.batches) == 2          # the cancelled text never reached the model
+
+
+def test_the_event_loop_answers_while_a_batch_runs():
+    model = Recorder(delay=0.5)
+
+    async def scenario():
+        batcher = DynamicBatcher(model)
+        await batcher.start()
+        try:
+            slow = asyncio.ensure_future(batcher.submit(["1"]))
+            await asyncio.sleep(0.05)                  # the batch is now running
+            await asyncio.sleep(0.01)                  # what /health needs: a free loop
+            answered_during_batch = not slow.done()
+            await slow
+            return answered_during_batch
+        finally:
+            await batcher.stop()
+
+    assert run(scenario())
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="max_wait_ms"):
+        DynamicBatcher(Recorder(), max_wait_ms=-1)
+    with pytest.raises(ValueError, match="max_batch_tokens"):
+        DynamicBatcher(Recorder(), max_batch_tokens=0)
