@@ -9,7 +9,7 @@ Targets (issue 11): at concurrency 32 batching gives >= 2x one-request-one-forwa
 >= 70 % of offline throughput; p50 < 10 ms at concurrency 1; the soak loses nothing.
 
     python bench/serve_load.py [--model DIR] [--requests 600] [--concurrency 1,8,32]
-                               [--wait-ms 0,5] [--soak 20000] [--int8]
+                               [--wait-ms 0,5] [--soak 20000] [--precision P]
 """
 import argparse
 import asyncio
@@ -60,6 +60,13 @@ def server(model, *options):
         process.wait(timeout=60)
 
 
+def counters(url):
+    import httpx
+
+    health = httpx.get(url + "/health").json()
+    return health["batches"], health["texts"]
+
+
 async def load(url, bodies, concurrency):
     """Send every body with at most `concurrency` in flight; (latencies s, wall s,
     [(status, json or None)] in the order of bodies)."""
@@ -98,8 +105,13 @@ def main():
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--wait-ms", default="0,5", help="batching windows to measure")
     parser.add_argument("--soak", type=int, default=20000, help="soak requests (0: none)")
-    parser.add_argument("--int8", action="store_true")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"),
+                        help="the server's and the offline run's (default: what "
+                        "'brainlab text serve' picks, bf16 where the CPU has it, else fp32)")
     args = parser.parse_args()
+    from brainlab.text.encoders import native_bf16
+
+    precision = args.precision or ("bf16" if native_bf16() else "fp32")
 
     from brainlab.text import TextClassifier
     from brainlab.text.data import load_data, stratified_split
@@ -111,19 +123,19 @@ def main():
         if model is None:
             model = Path(scratch) / "model"
             TextClassifier(strategy="features", seed=0).fit(train.texts, train.labels).save(model)
-        options = ["--int8"] if args.int8 else []
-        classifier = TextClassifier.load(model, precision="int8" if args.int8 else None)
+        options = ["--precision", precision]
+        classifier = TextClassifier.load(model, precision=precision)
         sample = texts[:args.requests]
         classifier.predict_proba(sample[:64])
         started = time.perf_counter()
         offline = classifier.predict_proba(sample)
         offline_rate = len(sample) / (time.perf_counter() - started)
-        print(f"{Path(model).name}: {len(sample)} requests of one text each "
+        print(f"{Path(model).name} ({precision}): {len(sample)} requests of one text each "
               f"(mean {np.mean([len(t.split()) for t in sample]):.0f} words); offline "
               f"predict_proba on the same texts: {offline_rate:.0f} texts/s\n")
         print("| batching | concurrency | texts/s | p50 ms | p95 ms | p99 ms | "
-              "of offline |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+              "of offline | texts per forward |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         bodies = [body(t) for t in sample]
         rates = {}
         modes = [("off", ["--no-batching"])] + [
@@ -132,12 +144,16 @@ def main():
             with server(model, *options, *flags) as (url, _):
                 asyncio.run(load(url, bodies[:32], 4))   # warm-up
                 for concurrency in [int(c) for c in args.concurrency.split(",")]:
+                    before = counters(url)
                     latencies, wall, _ = asyncio.run(load(url, bodies, concurrency))
+                    after = counters(url)
+                    per_forward = (after[1] - before[1]) / max(1, after[0] - before[0])
                     rate = len(bodies) / wall
                     rates[mode, concurrency] = rate
                     p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99])
                     print(f"| {mode} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
-                          f"{p99:.1f} | {rate / offline_rate:.0%} |", flush=True)
+                          f"{p99:.1f} | {rate / offline_rate:.0%} | {per_forward:.1f} |",
+                          flush=True)
         top = max(int(c) for c in args.concurrency.split(","))
         best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, top])
         print(f"\nat concurrency {top}: batching ({best}) {rates[best, top]:.0f} texts/s vs "

@@ -81,6 +81,25 @@ def test_int8_and_fp32_give_the_same_labels(small_data):
     assert int8.predict(unseen) == fp32.predict(unseen)
 
 
+def test_bf16_keeps_the_vectors_and_leaves_the_fp32_model_untouched(small_data, tmp_path):
+    """bf16 runs a bfloat16 copy: vectors at cosine >= 0.999 with fp32, the Hugging Face
+    model stays fp32 (for fine-tuning and saving), and a saved model reloads in bf16."""
+    import torch
+
+    from brainlab.text.encoders import make_encoder
+
+    texts, labels = small_data
+    fp32, bf16 = make_encoder(), make_encoder(precision="bf16")
+    a, b = fp32.encode(texts), bf16.encode(texts)
+    assert b.dtype == np.float32
+    assert np.min(np.sum(a * b, axis=1)) >= 0.999      # both are unit vectors
+    assert all(p.dtype == torch.float32 for p in bf16.model.parameters())
+    TextClassifier(strategy="features").fit(texts, labels).save(tmp_path / "model")
+    loaded = TextClassifier.load(tmp_path / "model", precision="bf16")
+    assert loaded.strategy_.encoder.precision == "bf16"
+    assert loaded.predict(texts) == TextClassifier.load(tmp_path / "model").predict(texts)
+
+
 def test_length_sorted_batching_keeps_the_callers_order(encoder):
     texts = ["short", "a much longer text that has many more tokens than the others do here",
              "medium length text", "x " * 300, "another one"]

