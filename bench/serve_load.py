@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -58,6 +59,12 @@ def server(model, *options):
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def counters(url):
@@ -134,26 +141,29 @@ def main():
               f"(mean {np.mean([len(t.split()) for t in sample]):.0f} words); offline "
               f"predict_proba on the same texts: {offline_rate:.0f} texts/s\n")
         print("| batching | concurrency | texts/s | p50 ms | p95 ms | p99 ms | "
-              "of offline | texts per forward |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+              "of offline | texts per forward | server cores | client cores |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         bodies = [body(t) for t in sample]
         rates = {}
         modes = [("off", ["--no-batching"])] + [
             (f"{w} ms", ["--max-wait-ms", w]) for w in args.wait_ms.split(",")]
         for mode, flags in modes:
-            with server(model, *options, *flags) as (url, _):
+            with server(model, *options, *flags) as (url, pid):
                 asyncio.run(load(url, bodies[:32], 4))   # warm-up
                 for concurrency in [int(c) for c in args.concurrency.split(",")]:
                     before = counters(url)
+                    cpu = cpu_seconds(pid), time.process_time()
                     latencies, wall, _ = asyncio.run(load(url, bodies, concurrency))
+                    server_cores = (cpu_seconds(pid) - cpu[0]) / wall
+                    client_cores = (time.process_time() - cpu[1]) / wall
                     after = counters(url)
                     per_forward = (after[1] - before[1]) / max(1, after[0] - before[0])
                     rate = len(bodies) / wall
                     rates[mode, concurrency] = rate
                     p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99])
                     print(f"| {mode} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
-                          f"{p99:.1f} | {rate / offline_rate:.0%} | {per_forward:.1f} |",
-                          flush=True)
+                          f"{p99:.1f} | {rate / offline_rate:.0%} | {per_forward:.1f} | "
+                          f"{server_cores:.2f} | {client_cores:.2f} |", flush=True)
         top = max(int(c) for c in args.concurrency.split(","))
         best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, top])
         print(f"\nat concurrency {top}: batching ({best}) {rates[best, top]:.0f} texts/s vs "
@@ -164,34 +174,47 @@ def main():
             soak(model, options, texts, classifier, args.soak)
 
 
-def soak(model, options, texts, classifier, count, concurrency=32):
+def soak(model, options, texts, classifier, count, concurrency=32, parts=4):
+    """`count` requests (5 % malformed) after a warm-up of 2,000, in `parts` rounds with the
+    server's RSS read after each. A served answer that is not the offline answer for its
+    own text (probabilities more than 0.05 apart) would be a lost or swapped answer; a
+    label that flips with probabilities within 0.05 is a near tie moved by rounding (bf16
+    rounds a little differently in different batch shapes)."""
     rng = np.random.default_rng(0)
-    expected = [str(label) for label in classifier.predict(texts)]
+    offline = classifier.predict_proba(texts)
     picks = rng.integers(0, len(texts), count)
     malformed = rng.random(count) < 0.05
     bad_bodies = [b'{"texts": ["unclosed', b'{"texts": "x"}', b'{"texts": []}', b"\xff\xfe",
                   b'{"texts": [1]}']
     bodies = [bad_bodies[i % len(bad_bodies)] if bad else body(texts[j])
               for i, (j, bad) in enumerate(zip(picks, malformed))]
+    answers, memory, wall = [], [], 0.0
     with server(model, *options) as (url, pid):
-        asyncio.run(load(url, bodies[:64], 8))
-        rss_start = rss_mb(pid)
-        latencies, wall, answers = asyncio.run(load(url, bodies, concurrency))
-        rss_end = rss_mb(pid)
+        asyncio.run(load(url, [body(t) for t in texts[:2000]], concurrency))
+        memory.append(rss_mb(pid))
+        for part in np.array_split(np.arange(count), parts):
+            _, seconds, got = asyncio.run(load(url, [bodies[i] for i in part], concurrency))
+            answers += got
+            wall += seconds
+            memory.append(rss_mb(pid))
     statuses = np.array([status for status, _ in answers])
-    wrong = lost = 0
+    refused_badly = lost = swapped = flipped = 0
+    classes = [str(c) for c in classifier.classes_]
     for (status, answer), j, bad in zip(answers, picks, malformed):
         if bad:
-            wrong += not (400 <= status < 500 and answer and "error" in answer)
+            refused_badly += not (400 <= status < 500 and answer and "error" in answer)
         elif status != 200 or answer is None or len(answer["labels"]) != 1:
             lost += 1
+        elif np.max(np.abs(np.array(answer["probabilities"][0]) - offline[j])) > 0.05:
+            swapped += 1
         else:
-            wrong += answer["labels"][0] != expected[j]
+            flipped += answer["labels"][0] != classes[int(offline[j].argmax())]
     print(f"\nsoak: {count} requests at concurrency {concurrency}, {malformed.sum()} malformed, "
-          f"in {wall:.0f} s ({count / wall:.0f} requests/s): 5xx {int((statuses >= 500).sum())}, "
-          f"4xx {int(((statuses >= 400) & (statuses < 500)).sum())}, lost {lost}, "
-          f"answers not the offline label of their own text (or a bad request not refused) "
-          f"{wrong}; server RSS {rss_start:.0f} MB at the start, {rss_end:.0f} MB at the end")
+          f"in {wall:.0f} s ({count / wall:.0f} requests/s): 5xx {int((statuses >= 500).sum())}"
+          f", 4xx {int(((statuses >= 400) & (statuses < 500)).sum())}, malformed not refused "
+          f"{refused_badly}, lost {lost}, another text's answer {swapped}, near-tie label "
+          f"flips {flipped}; server RSS after the 2,000-request warm-up and after each "
+          f"{count // parts}: {', '.join(f'{m:.0f}' for m in memory)} MB")
 
 
 if __name__ == "__main__":

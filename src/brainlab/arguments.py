@@ -52,6 +52,13 @@ def port(text):
     return value
 
 
+def percentile(text):
+    value = _number(float, text)
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentile in (0, 100], got {text!r}")
+    return value
+
+
 def fraction(text):
     value = _number(float, text)
     if not 0 < value < 1:

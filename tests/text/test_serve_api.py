@@ -108,6 +108,14 @@ def test_files_come_back_labelled_row_for_row(client):
     assert lines[2].split(",")[2] == "tech"
 
 
+def test_chinese_texts_go_through_the_api_and_files_unchanged(client):
+    answer = client.post("/predict", json={"texts": ["物流很快，质量不错", "这部电影太无聊了"]})
+    assert answer.status_code == 200 and len(answer.json()["labels"]) == 2
+    lines = client.post("/predict/file?format=txt",
+                        content="物流很快，质量不错\n".encode()).content.decode().splitlines()
+    assert lines[1].startswith("物流很快，质量不错,")
+
+
 @pytest.mark.parametrize("query, content, message", [
     ("format=csv", b"id,body\n1,x\n", "expected a 'text' column"),
     ("format=txt", b"ok\n\xff\xfe broken", "expected UTF-8 text; byte 3"),

@@ -1,12 +1,16 @@
-"""`brainlab brain run|fi|compare|adex|stdp`: simulate the classic networks, put neurons beside
-units, show the AdEx firing patterns, and watch STDP find a hidden pattern."""
+"""`brainlab brain run|fi|compare|adex|stdp|convert`: simulate the classic networks, put
+neurons beside units, show the AdEx firing patterns, watch STDP find a hidden pattern, and
+convert a trained ReLU network to spiking neurons."""
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..arguments import non_negative_int, percentile, positive_int
 
 
 def parse_duration(text):
@@ -35,6 +39,22 @@ def register(subparsers):
                      help="hh only: injected current in uA/cm^2 (default 10)")
     run.add_argument("--out", type=Path, default=None, help="folder (default out/brain/MODEL)")
     run.set_defaults(handler=run_model)
+    convert = commands.add_parser("convert", help="train a ReLU network (or load one), "
+                                  "convert it to integrate-and-fire neurons and simulate it")
+    convert.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits")
+    convert.add_argument("--out", type=Path, required=True, help="folder for summary.json, "
+                         "report.md, the plot and the trained ANN")
+    convert.add_argument("--model", type=Path, help="a saved brainlab.nn model (Sequential."
+                         "save) to convert instead of training one")
+    convert.add_argument("--steps", type=positive_int, default=256)
+    convert.add_argument("--percentile", type=percentile, default=99.9,
+                         help="of each layer's ReLU activations, for normalisation")
+    convert.add_argument("--reset", choices=("subtract", "zero"), default="subtract")
+    convert.add_argument("--coding", choices=("constant", "poisson"), default="constant")
+    convert.add_argument("--epochs", type=positive_int, default=None,
+                         help="ANN training epochs (default 60 for digits, 8 for fashion-mnist)")
+    convert.add_argument("--seed", type=non_negative_int, default=0)
+    convert.set_defaults(handler=run_convert)
     fi = commands.add_parser("fi", help="LIF f-I curve beside sigmoid and ReLU")
     fi.add_argument("--out", type=Path, default=Path("out/brain/fi"))
     fi.set_defaults(handler=run_fi)
@@ -230,3 +250,45 @@ def run_stdp(args):
     lines += ["", f"![learning](stdp.png) (seed {args.seed})", ""]
     write_text(args.out / "report.md", "\n".join(lines))
     print(f"learned in {learned} of {len(runs)} runs; plot and report: {args.out}")
+
+
+def run_convert(args):
+    from ..files import write_json, write_text
+    from ..nn import Sequential
+    from .bridge import conversion_experiment, load_task, train_ann
+    from .plots import plot_accuracy_by_steps
+
+    (X, y), (X_test, y_test) = load_task(args.data)
+    if args.model:
+        model = Sequential.load(args.model)
+    else:
+        print(f"training the ANN on {args.data} ({len(X)} images)", file=sys.stderr)
+        model = train_ann(args.data, X, y, args.epochs, args.seed, verbose=1)
+        model.save(args.out / "ann")
+    calibration = X[np.random.default_rng(args.seed).permutation(len(X))[:2000]]
+    result = conversion_experiment(model, calibration, X_test, y_test, args.steps,
+                                   args.percentile, args.reset, args.coding, args.seed)
+    result["data"] = args.data
+    write_json(args.out / "summary.json", result)
+    title = f"{args.data}: the ANN and its spiking conversion"
+    plot_accuracy_by_steps(result, args.out / "accuracy_by_steps.png", title)
+    lines = [f"# {title}", "", f"`{result['network']}`, {len(X_test)} test images, "
+             f"normalised at the {args.percentile:g}th percentile, {args.coding} input.", "",
+             f"ANN **{result['ann_accuracy']:.4f}**; spiking **{result['snn_accuracy']:.4f}** "
+             f"after {args.steps} steps; first within 1 point of the ANN after "
+             f"{result['first_steps_within_1_point']} steps.", "",
+             "| steps | accuracy | synaptic operations per image | vs ANN multiply-adds |",
+             "|---:|---:|---:|---:|"]
+    macs = result["ann_multiply_adds_per_image"]
+    for steps, accuracy in result["accuracy_by_steps"].items():
+        operations = result["synaptic_operations_per_image"][steps]
+        lines.append(f"| {steps} | {accuracy:.4f} | {operations:,.0f} | {operations / macs:.2f}x |")
+    lines += ["", f"ANN: {macs:,} multiply-adds per image. Spiking: "
+              f"{result['spikes_per_image']:,.0f} spikes per image over {args.steps} steps.", "",
+              "![accuracy by steps](accuracy_by_steps.png)", ""]
+    write_text(args.out / "report.md", "\n".join(lines))
+    print(f"ANN {result['ann_accuracy']:.4f}; spiking {result['snn_accuracy']:.4f} after "
+          f"{args.steps} steps (within 1 point from {result['first_steps_within_1_point']} "
+          f"steps); {result['spikes_per_image']:,.0f} spikes and "
+          f"{result['synaptic_operations_per_image'][args.steps]:,.0f} synaptic operations "
+          f"per image against {macs:,} ANN multiply-adds; report: {args.out / 'report.md'}")

@@ -144,3 +144,31 @@ def plot_firing_patterns(results, path):
         axis.set_xlabel("time (ms)")
     figure.suptitle("AdEx firing patterns (Naud et al. 2008), each under its step current")
     save_figure(figure, path)
+
+
+def plot_accuracy_by_steps(result, path, title):
+    """A converted network's test accuracy against simulated time steps, beside its ANN's,
+    with the synaptic operations it spent on the second axis."""
+    steps = [int(t) for t in result["accuracy_by_steps"]]
+    accuracy = [100 * a for a in result["accuracy_by_steps"].values()]
+    operations = list(result["synaptic_operations_per_image"].values())
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    axes.plot(steps, accuracy, "o-", color="tab:red", label=f"spiking ({result['reset']} "
+              f"reset, {result['coding']} input)")
+    axes.axhline(100 * result["ann_accuracy"], color="tab:blue", ls="--",
+                 label=f"ANN {100 * result['ann_accuracy']:.2f} %")
+    axes.axhspan(100 * result["ann_accuracy"] - 1, 100 * result["ann_accuracy"],
+                 color="tab:blue", alpha=0.08, label="within 1 point of the ANN")
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("time steps")
+    axes.set_ylabel("test accuracy (%)")
+    axes.set_ylim(max(0, min(accuracy) - 5), 100)
+    cost = axes.twinx()
+    cost.plot(steps, np.array(operations) / result["ann_multiply_adds_per_image"], ":",
+              color="gray", label="synaptic operations / ANN multiply-adds")
+    cost.set_ylabel("synaptic operations / ANN multiply-adds", color="gray")
+    lines = axes.get_legend_handles_labels()
+    more = cost.get_legend_handles_labels()
+    axes.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="lower right")
+    axes.set_title(title)
+    save_figure(figure, path)

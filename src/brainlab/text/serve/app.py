@@ -71,6 +71,29 @@ def token_counter(classifier):
     return None
 
 
+def memory_trimmer(every=50):
+    """A call that hands freed memory back to the OS every `every` batches (glibc's
+    malloc_trim; a no-op elsewhere). glibc keeps the activations of each new batch shape
+    in its arenas: measured over 800 batches of random shapes, RSS rose 575 MB and was
+    still rising without it, and levelled off 280 MB up with a trim after every batch."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        release = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    count = 0
+
+    def trim():
+        nonlocal count
+        count += 1
+        if count % every == 0:
+            release(0)
+
+    return trim
+
+
 def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096,
                batching=True, max_texts=MAX_TEXTS, max_body_bytes=MAX_BODY_BYTES,
                max_file_bytes=MAX_FILE_BYTES, classifier=None):
@@ -93,8 +116,15 @@ def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096
         meta = json.loads((Path(model_dir) / "brainlab.json").read_text(encoding="utf-8"))
     classes = [str(c) for c in classifier.classes_]
     facts = model_facts(classifier, meta)
-    batcher = DynamicBatcher(lambda texts: classifier.predict_proba(texts),
-                             token_counter(classifier), max_wait_ms, max_batch_tokens, batching)
+    trim = memory_trimmer()
+
+    def predict(texts):
+        rows = classifier.predict_proba(texts)
+        trim()
+        return rows
+
+    batcher = DynamicBatcher(predict, token_counter(classifier), max_wait_ms, max_batch_tokens,
+                             batching)
     classifier.predict_proba(["warm-up"])   # the first forward pays one-off costs
 
     @asynccontextmanager
