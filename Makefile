@@ -60,6 +60,7 @@ bench: $(STAMP) $(BENCH_VENV)/.installed $(SETFIT_VENV)/.installed data
 	$(PY) bench/predict_memory.py --lines 20000,100000
 	$(PY) bench/predict_memory.py --strategy scratch --lines 1000000
 	$(BENCH_VENV)/bin/python bench/brain_speed.py
+	$(BENCH_VENV)/bin/python bench/snn_speed.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) $(SETFIT_VENV) .pytest_cache build src/*.egg-info

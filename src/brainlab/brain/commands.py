@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..arguments import non_negative_int, percentile, positive_int
+from ..arguments import non_negative_int, percentile, positive_float, positive_int
 
 
 def parse_duration(text):
@@ -55,6 +55,23 @@ def register(subparsers):
                          help="ANN training epochs (default 60 for digits, 8 for fashion-mnist)")
     convert.add_argument("--seed", type=non_negative_int, default=0)
     convert.set_defaults(handler=run_convert)
+    train_snn = commands.add_parser("train-snn", help="train leaky integrate-and-fire "
+                                    "neurons by backpropagation through time (surrogate "
+                                    "gradients)")
+    train_snn.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits")
+    train_snn.add_argument("--out", type=Path, required=True)
+    train_snn.add_argument("--hidden", type=positive_int, default=None,
+                           help="hidden neurons (default 1000 for fashion-mnist, 100 for "
+                           "digits)")
+    train_snn.add_argument("--steps", type=positive_int, default=25)
+    train_snn.add_argument("--epochs", type=positive_int, default=None,
+                           help="default 1 for fashion-mnist (snnTorch's tutorial), 10 for "
+                           "digits")
+    train_snn.add_argument("--learning-rate", type=positive_float, default=5e-4)
+    train_snn.add_argument("--surrogate", choices=("arctan", "fast_sigmoid"),
+                           default="arctan")
+    train_snn.add_argument("--seed", type=non_negative_int, default=0)
+    train_snn.set_defaults(handler=run_train_snn)
     fi = commands.add_parser("fi", help="LIF f-I curve beside sigmoid and ReLU")
     fi.add_argument("--out", type=Path, default=Path("out/brain/fi"))
     fi.set_defaults(handler=run_fi)
@@ -292,3 +309,46 @@ def run_convert(args):
           f"steps); {result['spikes_per_image']:,.0f} spikes and "
           f"{result['synaptic_operations_per_image'][args.steps]:,.0f} synaptic operations "
           f"per image against {macs:,} ANN multiply-adds; report: {args.out / 'report.md'}")
+
+
+def run_train_snn(args):
+    from ..files import write_json, write_text
+    from .bridge import load_task
+    from .plots import plot_snn_accuracy_by_steps
+    from .surrogate import SpikingClassifier
+
+    (X, y), (X_test, y_test) = load_task(args.data)
+    fashion = args.data == "fashion-mnist"
+    hidden = args.hidden or (1000 if fashion else 100)
+    epochs = args.epochs or (1 if fashion else 10)
+    model = SpikingClassifier((X.shape[1], hidden, int(y.max()) + 1), beta=0.95,
+                              steps=args.steps, surrogate=args.surrogate, seed=args.seed)
+    print(f"{model} on {args.data} ({len(X)} images, {epochs} epochs)", file=sys.stderr)
+    started = time.perf_counter()
+    accuracy_per_epoch = []
+    for epoch in range(epochs):
+        model.fit(X, y, epochs=1, learning_rate=args.learning_rate, seed=args.seed + epoch,
+                  verbose=1)
+        accuracy_per_epoch.append(model.evaluate(X_test, y_test))
+        print(f"epoch {epoch + 1}: loss {model.history['loss'][-1]:.4f}, test accuracy "
+              f"{accuracy_per_epoch[-1]:.4f}", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    by_steps, spikes = model.accuracy_by_steps(X_test, y_test)
+    summary = {"data": args.data, "network": repr(model), "accuracy": accuracy_per_epoch[-1],
+               "epochs": epochs, "accuracy_per_epoch": accuracy_per_epoch,
+               "steps": args.steps, "surrogate": args.surrogate,
+               "accuracy_by_steps": {t + 1: float(a) for t, a in enumerate(by_steps)},
+               "spikes_per_image": spikes, "train_seconds": round(seconds, 1),
+               "loss_per_epoch": model.history["loss"]}
+    write_json(args.out / "summary.json", summary)
+    title = f"{args.data}: spiking neurons trained by surrogate gradients"
+    plot_snn_accuracy_by_steps(by_steps, args.out / "accuracy_by_steps.png", title)
+    write_text(args.out / "report.md", "\n".join([
+        f"# {title}", "", f"`{model}`, Adam {args.learning_rate:g}, batch 128, {epochs} "
+        f"epoch(s) in {seconds:.0f} s.", "",
+        f"Test accuracy **{accuracy_per_epoch[-1]:.4f}** ({len(X_test)} images; the class is "
+        f"the output neuron that fires most in {args.steps} steps); "
+        f"{spikes:,.0f} spikes per image.", "",
+        "![accuracy by steps](accuracy_by_steps.png)", ""]))
+    print(f"test accuracy {accuracy_per_epoch[-1]:.4f} after {epochs} epoch(s) "
+          f"({seconds:.0f} s); report: {args.out / 'report.md'}")

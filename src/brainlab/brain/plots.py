@@ -172,3 +172,18 @@ def plot_accuracy_by_steps(result, path, title):
     axes.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="lower right")
     axes.set_title(title)
     save_figure(figure, path)
+
+
+def plot_snn_accuracy_by_steps(accuracy, path, title):
+    """A surrogate-gradient network's test accuracy when its answer is read after each
+    number of time steps."""
+    steps = np.arange(1, len(accuracy) + 1)
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    axes.plot(steps, 100 * np.asarray(accuracy), "o-", color="tab:red", ms=3,
+              label="leaky integrate-and-fire, trained through time")
+    axes.set_xlabel("time steps read")
+    axes.set_ylabel("test accuracy (%)")
+    axes.set_ylim(0, 100)
+    axes.legend(loc="lower right")
+    axes.set_title(title)
+    save_figure(figure, path)
