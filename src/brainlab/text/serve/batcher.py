@@ -118,7 +118,7 @@ class DynamicBatcher:
             texts = [text for request in batch for text in request.texts]
             try:
                 rows = await loop.run_in_executor(self._executor, self.predict, texts)
-            except Exception as error:   # noqa: BLE001  a bad batch fails its requests, not the server
+            except Exception as error:   # noqa: BLE001  a bad batch fails its requests only
                 for request in batch:
                     if not request.future.done():
                         request.future.set_exception(error)
