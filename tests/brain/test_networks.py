@@ -112,11 +112,20 @@ def test_cli_fi_and_compare(tmp_path, capsys):
     (["brain", "run", "cuba", "--dt", "50"], "too large"),
     (["brain", "run", "hodgkin"], "unknown model 'hodgkin'"),
     (["brain", "run", "hh", "--current", "nan", "--duration", "1ms"], "finite"),
+    (["brain", "run", "cuba", "--duration", "1e12s"], "the monitors would need about"),
 ])
 def test_cli_bad_input(argv, message, capsys, tmp_path):
     assert main(argv + ["--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and message in err
+
+
+@pytest.mark.parametrize("dt", ["0", "-0.1", "nan"])
+def test_cli_refuses_a_time_step_that_is_not_positive(dt, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["brain", "run", "cuba", "--dt", dt])
+    assert exit.value.code == 2
+    assert "argument --dt: expected a" in capsys.readouterr().err
 
 
 def test_nearest_spike_stdp_pairs_each_spike_once():

@@ -32,8 +32,9 @@ def register(subparsers):
     run = commands.add_parser("run", help="simulate a benchmark network; plots + summary")
     run.add_argument("model", help=f"one of {', '.join(MODELS)}")
     run.add_argument("--duration", default="1s", help="simulated time, e.g. 1s or 250ms")
-    run.add_argument("--dt", type=float, default=None, help="time step in ms (default: the "
-                     "model's own: 0.1 for cuba/coba, 1 for izhikevich, 0.01 for hh)")
+    run.add_argument("--dt", type=positive_float, default=None, help="time step in ms "
+                     "(default: the model's own: 0.1 for cuba/coba, 1 for izhikevich, 0.01 "
+                     "for hh)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--current", type=float, default=10.0,
                      help="hh only: injected current in uA/cm^2 (default 10)")
@@ -103,9 +104,8 @@ def run_model(args):
     if args.model not in MODELS:
         raise ValueError(f"unknown model {args.model!r}; expected one of {sorted(MODELS)}")
     builder, natural_dt = MODELS[args.model]
-    duration, dt = parse_duration(args.duration), args.dt or natural_dt
-    if not np.isfinite(dt) or dt <= 0:
-        raise ValueError(f"--dt must be a positive number of ms, got {args.dt}")
+    duration = parse_duration(args.duration)
+    dt = natural_dt if args.dt is None else args.dt
     network, monitors = builder(current=args.current) if args.model == "hh" else \
         builder(seed=args.seed)
     out = args.out or Path("out/brain") / args.model

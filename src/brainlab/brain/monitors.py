@@ -11,6 +11,11 @@ class SpikeMonitor:
         self.group = group
         self._times, self._indices = [], []
 
+    def bytes_per_step(self, dt, max_rate_hz=100.0):
+        """Memory one step may add: every neuron at up to `max_rate_hz`, 16 bytes per
+        spike (time and index) and two small arrays per step."""
+        return self.group.n * max_rate_hz * dt / 1000.0 * 16 + 2 * 112
+
     def record(self, t, spikes, state):
         fired = state["fired"] if "fired" in state else np.flatnonzero(spikes)
         if fired.size:
@@ -64,6 +69,10 @@ class StateMonitor:
         self._read(group)   # fail early on an unknown variable
         self._t, self._values = [], []
 
+    def bytes_per_step(self, dt):
+        """One time (a float in a list) and one small array of the recorded values."""
+        return 32 + 112 + 8 * len(self.indices)
+
     def _read(self, group):
         if self.variable in group.channels:
             return group.channels[self.variable]
@@ -94,6 +103,10 @@ class PopulationRateMonitor:
     def __init__(self, group):
         self.group = group
         self._t, self._rate = [], []
+
+    def bytes_per_step(self, dt):
+        """A time and a rate, two floats in lists."""
+        return 64
 
     def record(self, t, spikes, state):
         self._t.append(t)

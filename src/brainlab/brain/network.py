@@ -24,6 +24,29 @@ class PoissonInput:
         self.group.channels[self.target] += self.weight * spikes
 
 
+def available_memory():
+    """Bytes this machine can still give (MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def check_memory(monitors, steps, dt):
+    """Refuse, before the first step, a run whose monitors would need more memory than
+    the machine has free (they keep every recorded step)."""
+    needed = steps * sum(monitor.bytes_per_step(dt) for monitor in monitors)
+    free = available_memory()
+    if free is not None and needed > free:
+        raise ValueError(f"{steps:,} steps of {dt:g} ms: the monitors would need about "
+                         f"{needed / 2 ** 30:,.1f} GiB and {free / 2 ** 30:,.1f} GiB is free; "
+                         f"simulate less time, a larger time step or fewer monitors")
+
+
 class Network:
     """Steps every group with its input current, then passes spikes through the synapses.
 
@@ -54,6 +77,7 @@ class Network:
         for synapse in self.synapses:
             synapse.prepare(dt)
         steps = int(round(duration / dt))
+        check_memory(self.monitors, steps, dt)
         state = {"dt": dt}
         by_group = {id(g): [] for g in self.groups}
         for monitor in self.monitors:
