@@ -11,6 +11,9 @@ class SpikeMonitor:
         self.group = group
         self._times, self._indices = [], []
 
+    def __repr__(self):
+        return f"SpikeMonitor({self.group!r}, {sum(len(i) for i in self._indices)} spikes)"
+
     def bytes_per_step(self, dt, max_rate_hz=100.0):
         """Memory one step may add: every neuron at up to `max_rate_hz`, 16 bytes per
         spike (time and index) and two small arrays per step."""
@@ -69,6 +72,10 @@ class StateMonitor:
         self._read(group)   # fail early on an unknown variable
         self._t, self._values = [], []
 
+    def __repr__(self):
+        return (f"StateMonitor({self.group!r}, {self.variable!r}, neurons "
+                f"{self.indices.tolist()}, {len(self._t)} steps)")
+
     def bytes_per_step(self, dt):
         """One time (a float in a list) and one small array of the recorded values."""
         return 32 + 112 + 8 * len(self.indices)
@@ -103,6 +110,9 @@ class PopulationRateMonitor:
     def __init__(self, group):
         self.group = group
         self._t, self._rate = [], []
+
+    def __repr__(self):
+        return f"PopulationRateMonitor({self.group!r}, {len(self._t)} steps)"
 
     def bytes_per_step(self, dt):
         """A time and a rate, two floats in lists."""

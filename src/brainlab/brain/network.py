@@ -59,12 +59,27 @@ class Network:
         self.groups, self.synapses = list(groups), list(synapses)
         self.plasticity = list(plasticity)   # rules with update(pre_spikes, post_spikes, dt)
         self.monitors, self.inputs = list(monitors), list(inputs)
-        self.currents = dict(currents or {})   # group index -> constant or callable(t)
+        # constant or callable(t) input current, keyed by group (or its index in groups)
+        self.currents = {self._index(key): value for key, value in (currents or {}).items()}
         for index, current in self.currents.items():
             if not callable(current) and not np.isfinite(np.asarray(current, dtype=float)).all():
                 raise ValueError(f"the input current of group {index} must be finite (no NaN "
                                  f"or inf), got {current!r}")
         self.t = 0.0
+
+    def _index(self, key):
+        for index, group in enumerate(self.groups):
+            if key is group:
+                return index
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self.groups):
+            return int(key)
+        raise ValueError(f"currents: {key!r} is not one of this network's groups (give the "
+                         f"group itself, or its index 0..{len(self.groups) - 1})")
+
+    def __repr__(self):
+        return (f"Network({len(self.groups)} groups of {sum(g.n for g in self.groups)} "
+                f"neurons, {len(self.synapses)} synapses, {len(self.monitors)} monitors, "
+                f"t={self.t:g} ms)")
 
     def run(self, duration, dt=0.1, progress=False):
         """Simulate `duration` ms in steps of `dt` ms."""

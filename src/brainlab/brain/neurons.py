@@ -37,11 +37,23 @@ class NeuronGroup:
         self.n = int(n)
         self.channels = {}   # synaptic input variables that Synapses may add to
 
+    # (attribute, unit) pairs a repr shows, e.g. LIFGroup(4000, tau_m=20 ms, ...)
+    shown = ()
+
     def check_dt(self, dt):
         _positive("dt", dt)
 
     def __len__(self):
         return self.n
+
+    def __repr__(self):
+        parts = [str(self.n)]
+        for name, unit in self.shown:
+            value = getattr(self, name, None)
+            if value is not None:
+                parts.append(f"{name}={value:g}{' ' + unit if unit else ''}"
+                             if isinstance(value, (int, float)) else f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 class LIFGroup(NeuronGroup):
@@ -55,6 +67,9 @@ class LIFGroup(NeuronGroup):
     v toward its reversal potential E_k: exponential Euler with the step's total
     conductance. After a spike v stays at v_reset for `refractory` ms.
     """
+
+    shown = (("tau_m", "ms"), ("v_rest", "mV"), ("v_threshold", "mV"), ("v_reset", "mV"),
+             ("refractory", "ms"), ("synapse", ""))
 
     def __init__(self, n, tau_m=20.0, v_rest=-49.0, v_reset=-60.0, v_threshold=-50.0,
                  refractory=5.0, resistance=1.0, channels=None, synapse="current",
@@ -182,6 +197,8 @@ class IzhikevichGroup(NeuronGroup):
 
     spike_peak = 30.0   # the paper draws spikes at their cut-off, 30 mV
 
+    shown = (("preset", ""), ("a", ""), ("b", ""), ("c", "mV"), ("d", ""))
+
     def __init__(self, n, preset="regular_spiking", a=None, b=None, c=None, d=None,
                  half_steps=False, v_init=-65.0):
         super().__init__(n)
@@ -243,7 +260,10 @@ class AdExGroup(NeuronGroup):
     example; the exponent is capped so a step past v_peak cannot overflow.
     """
 
-    def __init__(self, n, preset="tonic", v_peak=0.0, **parameters):
+    shown = (("preset", ""), ("C", "pF"), ("g_L", "nS"), ("E_L", "mV"), ("V_T", "mV"),
+             ("a", "nS"), ("tau_w", "ms"), ("b", "pA"), ("V_r", "mV"))
+
+    def __init__(self, n, preset="tonic", v_peak=0.0, v_init=None, **parameters):
         super().__init__(n)
         if preset is not None and preset not in ADEX_PRESETS:
             raise ValueError(f"unknown AdEx preset {preset!r}; expected one of "
@@ -263,8 +283,10 @@ class AdExGroup(NeuronGroup):
         self.v_peak = self.spike_peak = float(_finite("v_peak", v_peak))
         if not self.V_r < self.v_peak:
             raise ValueError(f"V_r ({self.V_r}) must lie below v_peak ({self.v_peak})")
+        self.preset = preset
         self.preset_current = ADEX_PRESETS[preset][1] if preset else None
-        self.v = np.full(self.n, self.E_L)
+        self.v = np.full(self.n, self.E_L) if v_init is None else \
+            np.array(_finite("v_init", v_init), dtype=float) * np.ones(self.n)
         self.w = np.zeros(self.n)
         self.channels = {"I": np.zeros(self.n)}   # instantaneous synaptic current (pA)
 
@@ -305,6 +327,8 @@ class HodgkinHuxleyGroup(NeuronGroup):
 
     C, G_NA, G_K, G_L = 1.0, 120.0, 36.0, 0.3
     E_NA, E_K, E_L = 50.0, -77.0, -54.387
+
+    shown = (("method", ""), ("spike_threshold", "mV"))
 
     def __init__(self, n, method="rk4", v_init=-65.0, spike_threshold=0.0):
         super().__init__(n)

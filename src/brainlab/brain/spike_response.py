@@ -22,6 +22,8 @@ class SRMGroup(NeuronGroup):
     paper's: weights in [0, 1] scale an EPSP of peak 1, T = 500.
     """
 
+    shown = (("threshold", ""), ("tau_m", "ms"), ("tau_s", "ms"))
+
     def __init__(self, n, threshold=500.0, tau_m=10.0, tau_s=2.5, k1=2.0, k2=4.0):
         super().__init__(n)
         self.threshold = _positive("threshold", threshold)

@@ -43,6 +43,12 @@ class Synapses:
         self._buffer = None
         self._dt = None
 
+    def __repr__(self):
+        delay = f"{float(self.delay):g} ms" if self.delay.ndim == 0 else "per synapse"
+        return (f"Synapses({type(self.pre).__name__}({self.pre.n}) -> "
+                f"{type(self.post).__name__}({self.post.n}).{self.target}, "
+                f"{self.weights.nnz} synapses, delay {delay})")
+
     @classmethod
     def random(cls, pre, post, target, probability, weight, delay=0.0, rng=None,
                allow_autapses=True, pre_indices=None):
