@@ -38,7 +38,7 @@ def torch_loss(model, X, y):
             current = s[layer]
         loss = loss + torch.nn.functional.cross_entropy(u[-1], target)
     loss.backward()
-    return float(loss), [p.grad.numpy() for pair in zip(weights, biases) for p in pair]
+    return float(loss.detach()), [p.grad.numpy() for pair in zip(weights, biases) for p in pair]
 
 
 @pytest.mark.parametrize("sizes", [(6, 5, 3), (6, 8, 7, 4)])
