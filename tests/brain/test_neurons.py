@@ -6,7 +6,7 @@ import pytest
 
 from brainlab.brain import (IZHIKEVICH_PRESETS, HodgkinHuxleyGroup, IzhikevichGroup, LIFGroup,
                             Network, SpikeMonitor, StateMonitor)
-from brainlab.brain.commands import adex_patterns
+from brainlab.brain.experiments import adex_patterns
 from brainlab.brain.neurons import ADEX_PRESETS, AdExGroup
 
 

@@ -1,6 +1,8 @@
-"""`brainlab brain run|fi|compare|adex|stdp|convert`: simulate the classic networks, put
-neurons beside units, show the AdEx firing patterns, watch STDP find a hidden pattern, and
-convert a trained ReLU network to spiking neurons."""
+"""`brainlab brain run|fi|compare|adex|stdp|convert|train-snn`: simulate the classic
+networks, put neurons beside units, show the AdEx firing patterns, watch STDP find a hidden
+pattern, convert a trained ReLU network to spiking neurons and train spiking neurons
+through time. Commands parse, call the library (experiments.py, pattern.py, bridge.py,
+surrogate.py) and print; the experiments themselves live there."""
 from __future__ import annotations
 
 import re
@@ -128,21 +130,8 @@ def run_model(args):
     print(f"plots: {out / 'activity.png'}")
 
 
-def lif_rates(drives, duration=1000.0, dt=0.1, **parameters):
-    """Firing rate (Hz) of LIF neurons under constant drives R*I (mV)."""
-    from .monitors import SpikeMonitor
-    from .network import Network
-    from .neurons import LIFGroup
-
-    drives = np.asarray(drives, dtype=float)
-    group = LIFGroup(len(drives), **{"tau_m": 20.0, "v_rest": -65.0, "v_reset": -65.0,
-                                     "v_threshold": -50.0, "refractory": 2.0, **parameters})
-    spikes = SpikeMonitor(group)
-    Network([group], monitors=[spikes], currents={0: drives}).run(duration, dt)
-    return spikes.count / (duration / 1000.0)
-
-
 def run_fi(args):
+    from .experiments import lif_rates
     from .plots import plot_fi
 
     drives = np.linspace(0, 40, 41)
@@ -155,51 +144,18 @@ def run_fi(args):
 
 
 def run_compare(args):
-    from ..nn import Perceptron
-    from ..nn.activations import get_activation
-    from .monitors import StateMonitor
-    from .network import Network
-    from .neurons import LIFGroup
+    from .experiments import unit_responses
     from .plots import plot_unit_comparison
 
-    dt, duration = 0.1, 1000.0
-    time_axis = np.arange(1, int(duration / dt) + 1) * dt
-    drive = 20.0 * np.sin(2 * np.pi * time_axis / 500.0) ** 2   # mV, two slow bumps
-    threshold = 15.0
-    unit = Perceptron()
-    unit.weights, unit.bias = np.array([1.0]), -threshold        # fires when drive >= 15
-    step = unit.predict(drive[:, None])
-    sigmoid = get_activation("sigmoid")((drive - threshold) / 2.0)
-    group = LIFGroup(1, tau_m=20.0, v_rest=-65.0, v_reset=-65.0, v_threshold=-65 + threshold,
-                     refractory=2.0)
-    voltage = StateMonitor(group, "v", (0,))
-    Network([group], monitors=[voltage],   # the network asks for the drive at each step's start
-            currents={0: lambda t: drive[int(round(t / dt))]}).run(duration, dt)
-    plot_unit_comparison(time_axis, drive, {
-        "step unit (Perceptron)": step, "sigmoid unit": sigmoid,
-        "LIF neuron v (mV)": voltage.values[:, 0]}, args.out / "compare.png")
+    time_axis, drive, responses = unit_responses()
+    plot_unit_comparison(time_axis, drive, responses, args.out / "compare.png")
     print("step: all or nothing at the threshold; sigmoid: a smooth version of it; LIF: "
           "fires only above the threshold, faster for stronger input, in time")
     print(f"plot: {args.out / 'compare.png'}")
 
 
-def adex_patterns(duration=500.0, dt=0.02):
-    """{preset: (times, v trace, spike times)} for each AdEx preset under its step current."""
-    from .monitors import SpikeMonitor, StateMonitor
-    from .network import Network
-    from .neurons import ADEX_PRESETS, AdExGroup
-
-    results = {}
-    for name in ADEX_PRESETS:
-        group = AdExGroup(1, name)
-        spikes, voltage = SpikeMonitor(group), StateMonitor(group, "v")
-        Network([group], monitors=[spikes, voltage],
-                currents={0: group.preset_current}).run(duration, dt)
-        results[name] = (voltage.t, voltage.values[:, 0], spikes.t)
-    return results
-
-
 def run_adex(args):
+    from .experiments import adex_patterns
     from .plots import plot_firing_patterns
 
     results = adex_patterns()
@@ -214,7 +170,7 @@ def run_adex(args):
 
 def run_stdp(args):
     from ..files import write_json, write_text
-    from .pattern import hidden_pattern, learn_hidden_pattern, score
+    from .pattern import hidden_pattern, learn_hidden_pattern, learning_result
     from .plots import plot_hidden_pattern
 
     duration = parse_duration(args.duration)
@@ -229,13 +185,8 @@ def run_stdp(args):
     for seed in range(args.seed, args.seed + args.seeds):
         pattern = hidden_pattern(duration, seed=seed)
         run = learn_hidden_pattern(pattern, a_minus_ratio=args.a_minus_ratio, progress=True)
-        first, last = score(pattern, run.spike_times, 0, 5000), \
-            score(pattern, run.spike_times, duration - 10_000)
-        carries = pattern.carriers
-        result = {"seed": seed, "first_5s": first, "last_10s": last,
-                  "learned": last["hit_rate"] >= 0.9 and last["false_alarms_per_s"] < 1.0,
-                  "strong_weights_in_pattern": int((run.weights[carries] > 0.5).sum()),
-                  "strong_weights_elsewhere": int((run.weights[~carries] > 0.5).sum())}
+        result = learning_result(pattern, run, duration, seed)
+        first, last = result["first_5s"], result["last_10s"]
         runs.append(result)
         print(f"seed {seed}: last 10 s: {last['hit_rate']:.0%} of {last['presentations']} "
               f"presentations answered, median latency {last['median_latency_ms']:.0f} ms, "

@@ -159,3 +159,16 @@ def score(pattern, spike_times, start=None, end=None):
             "false_alarms_per_s": float((~in_pattern(pattern, times)).sum()
                                         / ((end - start) / 1000.0)),
             "median_latency_ms": float(np.median(answered)) if len(answered) else float("nan")}
+
+
+def learning_result(pattern, run, duration, seed):
+    """A run scored as in the paper: the first 5 s and the last 10 s, whether it learned
+    (hit rate >= 90 % and < 1 false alarm per second at the end), and how many weights
+    ended above 0.5 among the pattern's afferents and among the others."""
+    first, last = score(pattern, run.spike_times, 0, 5000), \
+        score(pattern, run.spike_times, duration - 10_000)
+    carriers = pattern.carriers
+    return {"seed": seed, "first_5s": first, "last_10s": last,
+            "learned": last["hit_rate"] >= 0.9 and last["false_alarms_per_s"] < 1.0,
+            "strong_weights_in_pattern": int((run.weights[carriers] > 0.5).sum()),
+            "strong_weights_elsewhere": int((run.weights[~carriers] > 0.5).sum())}
