@@ -42,3 +42,17 @@ def test_v_init_sets_the_starting_potential():
     assert np.all(IzhikevichGroup(2, v_init=-70.0).v == -70.0)
     with pytest.raises(ValueError, match="v_init must be finite"):
         AdExGroup(1, v_init=np.nan)
+
+
+def test_spike_sources_accept_synapses_on_their_own_channels():
+    from scipy import sparse
+
+    from brainlab.brain import PoissonGroup, SpikeTrainGroup
+
+    pre = SpikeTrainGroup.from_times(1, {0: [1.0]}, 5.0, 0.1)
+    post = SpikeTrainGroup.from_times(1, {0: [3.0]}, 5.0, 0.1, channels=("ge",))
+    assert set(post.channels) == {"ge"}
+    Network([pre, post], [Synapses(pre, post, "ge", sparse.csr_matrix([[0.5]]))]).run(5.0)
+    assert set(PoissonGroup(2, 5.0, channels=("ge", "gi")).channels) == {"ge", "gi"}
+    with pytest.raises(ValueError, match="no input channel 'ge'"):
+        Synapses(pre, SpikeTrainGroup.from_times(1, {}, 5.0, 0.1), "ge", np.ones((1, 1)))

@@ -46,8 +46,8 @@ def test_random_connectivity_has_the_asked_probability_and_refuses_bad_ones():
 def test_stdp_amplitudes_and_time_constants(order):
     gap, a_plus, a_minus, tau_plus, tau_minus = 10.0, 0.01, -0.012, 16.8, 33.7
     pre_time, post_time = (5.0, 5.0 + gap) if order == "pre_then_post" else (5.0 + gap, 5.0)
-    pre, post = scripted(1, {0: [pre_time]}, 40.0), scripted(1, {0: [post_time]}, 40.0)
-    post.channels = {"ge": np.zeros(1)}
+    pre = scripted(1, {0: [pre_time]}, 40.0)
+    post = SpikeTrainGroup.from_times(1, {0: [post_time]}, 40.0, 0.1, channels=("ge",))
     synapses = Synapses(pre, post, "ge", sparse.csr_matrix([[0.5]]))
     rule = STDP(synapses, a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus,
                 tau_minus=tau_minus)
@@ -135,8 +135,8 @@ def test_nearest_spike_stdp_pairs_each_spike_once():
     results = {}
     for interaction in ("all", "nearest"):
         pre = scripted(1, {0: [5.0, 40.0]}, 60.0)
-        post = scripted(1, {0: [10.0, 15.0, 30.0, 33.0]}, 60.0)
-        post.channels = {"ge": np.zeros(1)}
+        post = SpikeTrainGroup.from_times(1, {0: [10.0, 15.0, 30.0, 33.0]}, 60.0, 0.1,
+                                          channels=("ge",))
         synapses = Synapses(pre, post, "ge", sparse.csr_matrix([[0.5]]))
         rule = STDP(synapses, a_plus=a_plus, a_minus=a_minus, tau_plus=tau, tau_minus=tau,
                     interaction=interaction)

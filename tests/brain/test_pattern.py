@@ -72,8 +72,7 @@ def test_nearest_stdp_depresses_only_the_first_pre_spike_after_a_post_spike():
     results = {}
     for interaction in ("nearest", "all"):
         pre = one_input([12.0, 14.0], 30.0, dt)
-        post = one_input([10.0], 30.0, dt)
-        post.channels = {"w": np.zeros(1)}
+        post = SpikeTrainGroup.from_times(1, {0: [10.0]}, 30.0, dt, channels=("w",))
         synapses = Synapses(pre, post, "w", sparse.csr_matrix([[0.5]]))
         rule = STDP(synapses, a_plus=0.01, a_minus=a_minus, tau_plus=tau, tau_minus=tau,
                     interaction=interaction)
