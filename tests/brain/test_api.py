@@ -56,3 +56,22 @@ def test_spike_sources_accept_synapses_on_their_own_channels():
     assert set(PoissonGroup(2, 5.0, channels=("ge", "gi")).channels) == {"ge", "gi"}
     with pytest.raises(ValueError, match="no input channel 'ge'"):
         Synapses(pre, SpikeTrainGroup.from_times(1, {}, 5.0, 0.1), "ge", np.ones((1, 1)))
+
+
+def test_one_vocabulary_with_the_papers_symbols_as_aliases():
+    by_symbol = AdExGroup(1, E_L=-70.6, V_T=-50.4, V_r=-70.6, C=281.0, g_L=30.0, Delta_T=2.0,
+                          a=4.0, tau_w=144.0, b=80.5, preset=None)
+    by_name = AdExGroup(1, v_rest=-70.6, v_threshold=-50.4, v_reset=-70.6, capacitance=281.0,
+                        g_leak=30.0, delta_t=2.0, a=4.0, tau_w=144.0, b=80.5, preset=None)
+    for name in ("v_rest", "v_threshold", "v_reset", "capacitance", "g_leak", "delta_t"):
+        assert getattr(by_symbol, name) == getattr(by_name, name)
+    lif, izhikevich = LIFGroup(1), IzhikevichGroup(1, v_reset=-55.0)
+    assert izhikevich.v_reset == izhikevich.c[0] == -55.0
+    for group in (lif, by_name, izhikevich):
+        assert hasattr(group, "v_reset") and hasattr(group, "v")
+    with pytest.raises(ValueError, match="give E_L or its alias v_rest, not both"):
+        AdExGroup(1, E_L=-70.0, v_rest=-70.0)
+    with pytest.raises(ValueError, match="give c or its alias v_reset"):
+        IzhikevichGroup(1, c=-50.0, v_reset=-55.0)
+    assert repr(IzhikevichGroup(1000)).startswith(
+        "IzhikevichGroup(1000, preset='regular_spiking', a=0.02, b=0.2, c=-65 mV, d=8)")

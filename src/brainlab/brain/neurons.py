@@ -50,6 +50,9 @@ class NeuronGroup:
         parts = [str(self.n)]
         for name, unit in self.shown:
             value = getattr(self, name, None)
+            if isinstance(value, np.ndarray):   # per-neuron parameters: one value if shared
+                value = float(value.flat[0]) if value.size and np.all(value == value.flat[0]) \
+                    else "per neuron"
             if value is not None:
                 parts.append(f"{name}={value:g}{' ' + unit if unit else ''}"
                              if isinstance(value, (int, float)) else f"{name}={value!r}")
@@ -199,9 +202,17 @@ class IzhikevichGroup(NeuronGroup):
 
     shown = (("preset", ""), ("a", ""), ("b", ""), ("c", "mV"), ("d", ""))
 
+    v_reset = property(lambda self: self.c, doc="brainlab's name for the paper's c (mV)")
+    v_peak = property(lambda self: self.spike_peak, doc="the spike cut-off, 30 mV")
+
     def __init__(self, n, preset="regular_spiking", a=None, b=None, c=None, d=None,
-                 half_steps=False, v_init=-65.0):
+                 half_steps=False, v_init=-65.0, v_reset=None):
         super().__init__(n)
+        if v_reset is not None:
+            if c is not None:
+                raise ValueError("give c or its alias v_reset, not both")
+            c = v_reset
+        self.preset = preset
         if preset is not None and preset not in IZHIKEVICH_PRESETS:
             raise ValueError(f"unknown Izhikevich preset {preset!r}; expected one of "
                              f"{sorted(IZHIKEVICH_PRESETS)}")
@@ -263,15 +274,32 @@ class AdExGroup(NeuronGroup):
     shown = (("preset", ""), ("C", "pF"), ("g_L", "nS"), ("E_L", "mV"), ("V_T", "mV"),
              ("a", "nS"), ("tau_w", "ms"), ("b", "pA"), ("V_r", "mV"))
 
+    # brainlab's names for the paper's symbols; both are accepted, and both can be read
+    ALIASES = {"v_rest": "E_L", "v_threshold": "V_T", "v_reset": "V_r", "capacitance": "C",
+               "g_leak": "g_L", "delta_t": "Delta_T"}
+    v_rest = property(lambda self: self.E_L, doc="E_L, the leak reversal (mV)")
+    v_threshold = property(lambda self: self.V_T, doc="V_T, where the exponential upswing "
+                                                      "takes over (mV)")
+    v_reset = property(lambda self: self.V_r, doc="V_r, the reset (mV)")
+    capacitance = property(lambda self: self.C, doc="C, the membrane capacitance (pF)")
+    g_leak = property(lambda self: self.g_L, doc="g_L, the leak conductance (nS)")
+    delta_t = property(lambda self: self.Delta_T, doc="Delta_T, the slope factor (mV)")
+
     def __init__(self, n, preset="tonic", v_peak=0.0, v_init=None, **parameters):
         super().__init__(n)
+        for alias, symbol in self.ALIASES.items():
+            if alias in parameters:
+                if symbol in parameters:
+                    raise ValueError(f"give {symbol} or its alias {alias}, not both")
+                parameters[symbol] = parameters.pop(alias)
         if preset is not None and preset not in ADEX_PRESETS:
             raise ValueError(f"unknown AdEx preset {preset!r}; expected one of "
                              f"{sorted(ADEX_PRESETS)}")
         names = ("C", "g_L", "E_L", "V_T", "Delta_T", "a", "tau_w", "b", "V_r")
         unknown = set(parameters) - set(names)
         if unknown:
-            raise ValueError(f"unknown AdEx parameter(s) {sorted(unknown)}; expected {names}")
+            raise ValueError(f"unknown AdEx parameter(s) {sorted(unknown)}; expected {names} "
+                             f"or their aliases {tuple(self.ALIASES)}")
         values = dict(zip(names, ADEX_PRESETS[preset][0])) if preset else {}
         values.update(parameters)
         if set(values) != set(names):
