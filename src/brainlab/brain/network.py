@@ -39,7 +39,8 @@ def available_memory():
 def check_memory(monitors, steps, dt):
     """Refuse, before the first step, a run whose monitors would need more memory than
     the machine has free (they keep every recorded step)."""
-    needed = steps * sum(monitor.bytes_per_step(dt) for monitor in monitors)
+    needed = steps * sum(monitor.bytes_per_step(dt) for monitor in monitors
+                         if hasattr(monitor, "bytes_per_step"))   # a user's own may not say
     free = available_memory()
     if free is not None and needed > free:
         raise ValueError(f"{steps:,} steps of {dt:g} ms: the monitors would need about "
