@@ -193,7 +193,7 @@ def run_evaluate(args):
 
 def run_predict(args):
     from .classifier import TextClassifier
-    from .predict import stream_predictions
+    from .predict import distributed_predictions
 
     classifier = TextClassifier.load(args.model, precision="int8" if args.int8 else None)
     output_format = args.format or (
@@ -204,7 +204,8 @@ def run_predict(args):
         from .data import stream_texts
 
         texts = stream_texts(args.data, args.text_column)
-    count = stream_predictions(classifier, texts, args.out, output_format, args.chunk_size)
+    count = distributed_predictions(classifier, texts, args.out, output_format,
+                                    args.chunk_size)   # one process unless under torchrun
     if args.out:
         print(f"{count} predictions written to {args.out}", file=sys.stderr)
 

@@ -6,6 +6,7 @@ import itertools
 import json
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 from tqdm.auto import tqdm
 
@@ -22,7 +23,8 @@ def _output(path):
             yield handle
 
 
-def stream_predictions(classifier, rows, out_path=None, output_format="csv", chunk_size=1024):
+def stream_predictions(classifier, rows, out_path=None, output_format="csv", chunk_size=1024,
+                       progress=True):
     """Write one prediction per (row number, text), in order; returns how many were written.
 
     Empty texts get an empty label (and are counted on stderr) so that every input row
@@ -32,7 +34,8 @@ def stream_predictions(classifier, rows, out_path=None, output_format="csv", chu
         raise ValueError(f"--chunk-size must be positive, got {chunk_size}")
     classes = [str(c) for c in classifier.classes_]
     written = empty = 0
-    bar = tqdm(desc="predicting", unit="text", file=sys.stderr, dynamic_ncols=True, disable=None)
+    bar = tqdm(desc="predicting", unit="text", file=sys.stderr, dynamic_ncols=True,
+               disable=None if progress else True)
     with _output(out_path) as handle:
         writer = csv.writer(handle) if output_format == "csv" else None
         if writer:
@@ -64,4 +67,56 @@ def stream_predictions(classifier, rows, out_path=None, output_format="csv", chu
     bar.close()
     if empty:
         print(f"warning: {empty} empty text(s) got an empty label", file=sys.stderr)
+    return written
+
+
+def distributed_predictions(classifier, rows, out_path, output_format="csv", chunk_size=1024):
+    """`stream_predictions` split across the ranks of a torchrun job: rank r labels rows
+    r, r + W, r + 2W, ... into a shard of its own, then rank 0 interleaves the shards back
+    into one output, every row exactly once and in input order. Returns the rows written
+    (by all ranks, on rank 0; this rank's share elsewhere)."""
+    from .distributed import barrier, process_group
+
+    with process_group() as (rank, size):
+        if size == 1:
+            return stream_predictions(classifier, rows, out_path, output_format, chunk_size)
+        if out_path is None:
+            raise ValueError("under torchrun the predictions need --out (ranks cannot share "
+                             "standard output)")
+        out_path = Path(out_path)
+        shards = [out_path.with_name(f".{out_path.name}.rank{r}-of-{size}") for r in range(size)]
+        mine = (row for index, row in enumerate(rows) if index % size == rank)
+        count = stream_predictions(classifier, mine, shards[rank], output_format, chunk_size,
+                                   progress=rank == 0)
+        barrier()
+        if rank == 0:
+            count = _interleave(shards, out_path, header=output_format == "csv")
+        barrier()   # no rank leaves before the output is whole
+        return count
+
+
+def _interleave(shards, out_path, header):
+    """Row k of the output is the next line of shard k mod W; the shards are removed."""
+    handles = [open(shard, encoding="utf-8", newline="") for shard in shards]
+    written = 0
+    try:
+        with atomic_path(out_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
+            if header:
+                out.write(handles[0].readline())
+                for handle in handles[1:]:
+                    handle.readline()
+            while True:
+                line = handles[written % len(handles)].readline()
+                if not line:
+                    break
+                out.write(line)
+                written += 1
+            leftover = sum(1 for handle in handles for _ in handle)
+            if leftover:   # raised before the rename: no output rather than a wrong one
+                raise RuntimeError(f"{leftover} prediction(s) left in the shards after merging")
+    finally:
+        for handle in handles:
+            handle.close()
+        for shard in shards:
+            Path(shard).unlink(missing_ok=True)
     return written
