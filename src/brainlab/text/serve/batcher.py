@@ -1,5 +1,6 @@
-"""Dynamic batching: concurrent requests are gathered for a few milliseconds, or until a
-token budget is full, and classified in one forward pass.
+"""Dynamic batching: the requests that queue while the model computes a batch form the
+next one (optionally waiting a few milliseconds for more), up to a token budget, and are
+classified in one forward pass.
 
 Under load, queueing rather than compute dominates a model server's latency, and one
 batched forward of n texts costs far less than n forwards of one (text-embeddings-inference,
