@@ -17,50 +17,37 @@ def _number(kind, text):
     return value
 
 
-def non_negative_int(text):
-    value = _number(int, text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+def _within(kind, text, accept, expected):
+    """`text` as a `kind` for which `accept(value)` holds, else "expected <expected>"."""
+    value = _number(kind, text)
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def non_negative_int(text):
+    return _within(int, text, lambda v: v >= 0, "a non-negative integer")
 
 
 def positive_int(text):
-    value = _number(int, text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+    return _within(int, text, lambda v: v >= 1, "a positive integer")
 
 
 def positive_float(text):
-    value = _number(float, text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+    return _within(float, text, lambda v: v > 0, "a positive number")
 
 
 def non_negative_float(text):
-    value = _number(float, text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
-    return value
+    return _within(float, text, lambda v: v >= 0, "a non-negative number")
 
 
 def port(text):
-    value = _number(int, text)
-    if not 0 < value < 65536:
-        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
-    return value
+    return _within(int, text, lambda v: 0 < v < 65536, "a port number from 1 to 65535")
 
 
 def percentile(text):
-    value = _number(float, text)
-    if not 0 < value <= 100:
-        raise argparse.ArgumentTypeError(f"expected a percentile in (0, 100], got {text!r}")
-    return value
+    return _within(float, text, lambda v: 0 < v <= 100, "a percentile in (0, 100]")
 
 
 def fraction(text):
-    value = _number(float, text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
-    return value
+    return _within(float, text, lambda v: 0 < v < 1, "a fraction between 0 and 1")
