@@ -10,24 +10,35 @@ import numpy as np
 from .neurons import NeuronGroup, _finite
 
 
-class PoissonGroup(NeuronGroup):
+class SpikeSource(NeuronGroup):
+    """A group whose spikes are given, not integrated; its `channels` accept synapses and
+    forget each step what arrived."""
+
+    def __init__(self, n, channels=()):
+        super().__init__(n)
+        self.channels = {name: np.zeros(self.n) for name in channels}
+
+    def forget_inputs(self):
+        for arrived in self.channels.values():
+            arrived[:] = 0.0
+
+
+class PoissonGroup(SpikeSource):
     """Spike sources firing independently at `rates` Hz: the input of a network."""
 
     def __init__(self, n, rates, rng=None, channels=()):
-        super().__init__(n)
-        self.channels = {name: np.zeros(self.n) for name in channels}
+        super().__init__(n, channels)
         self.rates = np.asarray(_finite("rates", rates), dtype=float) * np.ones(self.n)
         if (self.rates < 0).any():
             raise ValueError("Poisson rates must be >= 0 Hz")
         self.rng = np.random.default_rng(rng)
 
     def step(self, dt, current=0.0):
-        for arrived in self.channels.values():
-            arrived[:] = 0.0
+        self.forget_inputs()
         return self.rng.random(self.n) < self.rates * dt / 1000.0
 
 
-class SpikeTrainGroup(NeuronGroup):
+class SpikeTrainGroup(SpikeSource):
     """Replays given spike trains: row k of `raster` (steps x n, boolean) is step k's spikes."""
 
     def __init__(self, raster, channels=()):
@@ -35,9 +46,8 @@ class SpikeTrainGroup(NeuronGroup):
         if raster.ndim != 2 or raster.dtype != bool:
             raise ValueError(f"raster must be a 2-D boolean array (steps, neurons), got "
                              f"{raster.dtype} with shape {raster.shape}")
-        super().__init__(raster.shape[1])
+        super().__init__(raster.shape[1], channels)
         self.raster, self.position = raster, 0
-        self.channels = {name: np.zeros(self.n) for name in channels}
 
     @classmethod
     def from_times(cls, n, times, duration, dt, channels=()):
@@ -57,7 +67,6 @@ class SpikeTrainGroup(NeuronGroup):
         if self.position >= len(self.raster):
             raise ValueError(f"the spike trains hold {len(self.raster)} steps; the run asked "
                              f"for more")
-        for arrived in self.channels.values():
-            arrived[:] = 0.0
+        self.forget_inputs()
         self.position += 1
         return self.raster[self.position - 1]
