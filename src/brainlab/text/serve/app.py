@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .batcher import DynamicBatcher
-from .files import read_upload
+from .uploads import read_upload
 from .limits import BodyLimit
 
 MAX_TEXTS = 256
