@@ -39,6 +39,15 @@ def register(subparsers):
     train.add_argument("--hidden-units", type=non_negative_int, default=0,
                        help="0 = logistic head (default); else one hidden ReLU layer")
     train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where finetune and contrastive train (default auto: a GPU when "
+                       "one is visible, else the CPU); the model is saved for the CPU")
+    train.add_argument("--checkpoint-dir", type=Path, default=None,
+                       help="finetune: a checkpoint after every epoch here (default: "
+                       "OUT.checkpoint beside --out; removed once the model is saved)")
+    train.add_argument("--resume", type=Path, metavar="DIR", default=None,
+                       help="finetune: continue an interrupted run from the newest checkpoint "
+                       "in DIR (same data and options)")
     train.set_defaults(handler=run_train)
 
     evaluate = commands.add_parser("evaluate", help="score a saved model; markdown + PNG report")
@@ -140,25 +149,56 @@ def _print_scores(scores):
 
 
 def run_train(args):
-    from .bundle import check_destination, save_classifier
-    from .classifier import TextClassifier
-    from .data import stratified_split
+    """Fit, score on the held-out texts and save. Under torchrun (finetune) every rank
+    trains its share; rank 0 alone scores and writes the model."""
+    from .distributed import process_group, world
 
     if args.encoder and args.strategy == "scratch":
         raise ValueError("--encoder has no effect with --strategy scratch")
+    if args.resume is not None and args.strategy != "finetune":
+        raise ValueError("--resume continues a finetune run; other strategies keep no "
+                         "checkpoints")
+    if world()[1] > 1 and args.strategy != "finetune":
+        raise ValueError(f"under torchrun only --strategy finetune trains across processes, "
+                         f"not {args.strategy!r}; run it as a plain command")
+    with process_group() as (rank, _):
+        _train(args, rank)
+
+
+def _train(args, rank):
+    from . import checkpoint
+    from .bundle import check_destination, save_classifier
+    from .classifier import TextClassifier
+    from .data import stratified_split
+    from .training import TrainingArguments
+
     check_destination(args.out)
     dataset = _load(args)
     if args.test:
         train, test = dataset, _load(args, args.test)
     else:
         train, test = stratified_split(dataset, args.test_size, seed=args.seed)
-    print(f"{dataset.source}: {len(train)} texts to train on, {len(test)} to score; "
-          f"strategy {args.strategy}", file=sys.stderr)
+    checkpoints = None
+    if args.strategy == "finetune":
+        checkpoints = args.resume or args.checkpoint_dir or \
+            args.out.with_name(args.out.name + ".checkpoint")
+        if args.resume is None:
+            checkpoint.check_fresh(checkpoints)
+    say = (lambda *a: print(*a, file=sys.stderr)) if rank == 0 else (lambda *a: None)
+    say(f"{dataset.source}: {len(train)} texts to train on, {len(test)} to score; "
+        f"strategy {args.strategy}")
+    if checkpoints is not None:
+        say(f"a checkpoint after every epoch in {checkpoints} (if interrupted, continue with "
+            f"--resume {checkpoints})")
+    training = TrainingArguments(device=args.device, resume=args.resume is not None,
+                                 checkpoint_dir=None if checkpoints is None else str(checkpoints))
     classifier = TextClassifier(strategy=args.strategy, encoder=args.encoder, seed=args.seed,
                                 precision="int8" if args.int8 else "fp32",
                                 hidden_units=args.hidden_units, max_length=args.max_length,
-                                verbose=1)
+                                args=training, verbose=1 if rank == 0 else 0)
     classifier.fit(train.texts, train.labels)
+    if rank != 0:
+        return
     scores = classifier.evaluate(test.texts, test.labels)
     _print_scores(scores)
     if classifier.info.get("truncated_texts"):
@@ -169,6 +209,8 @@ def run_train(args):
                "fit_seconds": classifier.info["fit_seconds"]}
     save_classifier(classifier, args.out, scores=scores, data=dataset.source, summary=summary)
     print(f"model saved to {args.out}")
+    if checkpoints is not None:
+        checkpoint.remove(checkpoints)   # the model is whole: its checkpoints are not needed
 
 
 def run_evaluate(args):

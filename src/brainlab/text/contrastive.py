@@ -34,7 +34,7 @@ def supervised_contrastive_loss(vectors, labels, temperature=0.2):
     j running over every other vector of the batch."""
     z = torch.nn.functional.normalize(vectors, dim=1)
     similarity = z @ z.T / temperature
-    self_mask = torch.eye(len(z), dtype=torch.bool)
+    self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
     similarity = similarity.masked_fill(self_mask, float("-inf"))
     log_probability = similarity - torch.logsumexp(similarity, dim=1, keepdim=True)
     positives = (labels[:, None] == labels[None, :]) & ~self_mask
@@ -50,7 +50,7 @@ def batch_hard_triplet_loss(vectors, labels, margin=0.25):
     z = torch.nn.functional.normalize(vectors, dim=1)
     distance = 1.0 - z @ z.T
     same = labels[:, None] == labels[None, :]
-    self_mask = torch.eye(len(z), dtype=torch.bool)
+    self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
     hardest_positive = distance.masked_fill(~same | self_mask, float("-inf")).max(dim=1).values
     hardest_negative = distance.masked_fill(same, float("inf")).min(dim=1).values
     return torch.relu(hardest_positive - hardest_negative + margin).mean()
@@ -119,7 +119,7 @@ class ContrastiveTuner:
 
     def __init__(self, steps=100, batch_size=32, learning_rate=6e-5, temperature=0.2,
                  objective="supcon", warmup_fraction=0.1, max_grad_norm=1.0, seed=0,
-                 trained_layers=None, verbose=0):
+                 trained_layers=None, verbose=0, device="cpu"):
         if objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
         if batch_size < 4:
@@ -129,7 +129,7 @@ class ContrastiveTuner:
         self.temperature, self.objective = temperature, objective
         self.warmup_fraction, self.max_grad_norm = warmup_fraction, max_grad_norm
         self.seed, self.verbose = seed, verbose
-        self.trained_layers = trained_layers
+        self.trained_layers, self.device = trained_layers, torch.device(device)
         self.history = []
 
     def loss(self, vectors, labels):
@@ -141,7 +141,7 @@ class ContrastiveTuner:
         torch.manual_seed(self.seed)
         labels = np.asarray(labels)
         batches = BalancedBatches(labels, self.batch_size, self.seed)
-        network = HuggingFaceForward(encoder.model)
+        network = HuggingFaceForward(encoder.model).to(self.device)
         network.train()   # dropout on: the two views of a text differ
         # the word embeddings stay as pretrained: a few labels say little about 30k words,
         # and their dense gradient is a third of the parameters to update each step
@@ -160,8 +160,9 @@ class ContrastiveTuner:
             rows = batches.next()
             rows = with_lone_views(rows, labels)
             input_ids, mask = pad_batch([ids[i] for i in rows], pad_id)
+            input_ids, mask = input_ids.to(self.device), mask.to(self.device)
             vectors = encoder.pool(network(input_ids, mask), mask)
-            loss = self.loss(vectors, torch.from_numpy(labels[rows]))
+            loss = self.loss(vectors, torch.from_numpy(labels[rows]).to(self.device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trained, self.max_grad_norm)
@@ -172,5 +173,5 @@ class ContrastiveTuner:
         bar.close()
         for parameter in frozen:
             parameter.requires_grad_(True)
-        encoder.model.eval()
+        encoder.model.to("cpu").eval()
         return self.history

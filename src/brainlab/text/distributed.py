@@ -37,3 +37,20 @@ def barrier():
         import torch.distributed as dist
 
         dist.barrier()
+
+
+def training_device(name="auto"):
+    """The torch device to train on: "auto" is this rank's GPU when one is visible, else
+    the CPU; "cuda" without a GPU is an error rather than a silent CPU run."""
+    import torch
+
+    if name not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {name!r}")
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for, but PyTorch sees no GPU here; use "
+                         "--device cpu or auto")
+    index = int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count()
+    torch.cuda.set_device(index)
+    return torch.device("cuda", index)

@@ -17,6 +17,7 @@ confident while accuracy still improves.
 from __future__ import annotations
 
 import copy
+import hashlib
 import sys
 import time
 
@@ -24,6 +25,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from . import checkpoint
+from .distributed import world
 from .encoders import pad_batch
 from .fastbert import HuggingFaceForward
 
@@ -39,6 +42,9 @@ class ClassifierNetwork(torch.nn.Module):
         super().__init__()
         self.pool = encoder.pool
         self.encoder = HuggingFaceForward(encoder.model)   # trainable: not the lean forward
+        pooler = getattr(encoder.model, "pooler", None)
+        if pooler is not None:   # unused (mean pooling reads the token states): no gradient,
+            pooler.requires_grad_(False)   # which DistributedDataParallel would wait for
         self.register_buffer("mean", torch.tensor(mean))
         self.register_buffer("std", torch.tensor(std))
         self.head = torch.nn.Sequential(*head_to_torch(head))
@@ -85,11 +91,20 @@ def copy_head_back(torch_head, head):
 
 
 class FineTuner:
-    """Trains a ClassifierNetwork end to end; the model/trainer split of SetFit."""
+    """Trains a ClassifierNetwork end to end; the model/trainer split of SetFit.
+
+    Under torchrun the network is wrapped in DistributedDataParallel: every rank draws
+    the same global batches (one NumPy generator, seeded alike) and trains on its own
+    share of each (rows r, r + W, ...), with the loss scaled so that the averaged
+    gradient is the gradient of the whole batch. Validation is split the same way and
+    its sums are added across ranks, so every rank takes the same best-epoch and
+    early-stopping decisions. With `checkpoint_dir`, rank 0 writes a checkpoint after
+    every epoch; `resume` continues from the newest one there.
+    """
 
     def __init__(self, epochs=2, learning_rate=5e-5, head_learning_rate=1e-3, batch_size=32,
                  warmup_fraction=0.1, max_grad_norm=1.0, weight_decay=0.01, patience=1,
-                 seed=0, verbose=1):
+                 seed=0, verbose=1, device="cpu", checkpoint_dir=None, resume=False):
         if epochs < 1:
             raise ValueError(f"fine-tuning epochs must be at least 1, got {epochs}")
         self.epochs, self.learning_rate, self.head_learning_rate = epochs, learning_rate, \
@@ -98,28 +113,35 @@ class FineTuner:
             warmup_fraction, max_grad_norm
         self.weight_decay, self.patience, self.seed, self.verbose = weight_decay, patience, \
             seed, verbose
+        self.device, self.checkpoint_dir, self.resume = torch.device(device), checkpoint_dir, \
+            resume
         self.history = {"loss": [], "val_loss": [], "val_accuracy": [], "epoch_seconds": []}
         self.pad_id = 0
         self.best_epoch = None
+        self.resumed_from = None
 
     def _batches(self, ids, rng=None, bucket_batches=50):
         """(rows, input_ids, mask) batches. Training (`rng` given): shuffle, sort each run
         of `bucket_batches` batches by length, cut, and shuffle the batches. Else: all
         rows sorted by length."""
+        for batch in self._batch_rows(ids, rng, bucket_batches):
+            yield (batch, *pad_batch([ids[i] for i in batch], self.pad_id))
+
+    def _batch_rows(self, ids, rng=None, bucket_batches=50):
         lengths = np.array([len(i) for i in ids])
         if rng is None:
             order = np.argsort(-lengths, kind="stable")
-            batches = [order[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
-        else:
-            order, bucket, batches = rng.permutation(len(ids)), self.batch_size * bucket_batches, []
-            for start in range(0, len(ids), bucket):
-                chunk = order[start:start + bucket]
-                chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
-                batches += [chunk[i:i + self.batch_size]
-                            for i in range(0, len(chunk), self.batch_size)]
-            batches = [batches[i] for i in rng.permutation(len(batches))]
-        for batch in batches:
-            yield (batch, *pad_batch([ids[i] for i in batch], self.pad_id))
+            return [order[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
+        order, bucket, batches = rng.permutation(len(ids)), self.batch_size * bucket_batches, []
+        for start in range(0, len(ids), bucket):
+            chunk = order[start:start + bucket]
+            chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def _tensors(self, ids, rows):
+        input_ids, mask = pad_batch([ids[i] for i in rows], self.pad_id)
+        return input_ids.to(self.device), mask.to(self.device)
 
     @staticmethod
     def _score(loss, accuracy):
@@ -127,24 +149,67 @@ class FineTuner:
         return (round(accuracy, 6), -loss)
 
     def evaluate(self, network, ids, targets):
+        """(mean loss, accuracy) over all ranks; each rank scores every W-th batch."""
+        rank, size = world()
         network.eval()
-        total, correct = 0.0, 0
+        sums = torch.zeros(2, dtype=torch.float64, device=self.device)   # loss, correct
         with torch.inference_mode():
-            for batch, input_ids, mask in self._batches(ids):
-                logits = network(input_ids, mask)
-                y = torch.from_numpy(targets[batch])
-                total += float(torch.nn.functional.cross_entropy(logits, y, reduction="sum"))
-                correct += int((logits.argmax(1) == y).sum())
-        return total / len(ids), correct / len(ids)
+            for rows in self._batch_rows(ids)[rank::size]:
+                logits = network(*self._tensors(ids, rows))
+                y = torch.from_numpy(targets[rows]).to(self.device)
+                sums[0] += float(torch.nn.functional.cross_entropy(logits, y, reduction="sum"))
+                sums[1] += int((logits.argmax(1) == y).sum())
+        sums = all_reduce_sum(sums)
+        return float(sums[0]) / len(ids), int(sums[1]) / len(ids)
+
+    def train_step(self, network, ids, targets, batch):
+        """Forward and backward on this rank's share of a global batch; returns the share's
+        summed loss. The share's loss is scaled by W / len(batch), so that DDP's mean over
+        ranks is the gradient of the mean loss over the whole batch."""
+        rank, size = world()
+        share = batch[rank::size]
+        weight = size / len(batch)
+        if len(share) == 0:        # fewer rows than ranks: join the all-reduce with zero loss
+            share, weight = batch[:1], 0.0
+        logits = network(*self._tensors(ids, share))
+        losses = torch.nn.functional.cross_entropy(
+            logits, torch.from_numpy(targets[share]).to(self.device), reduction="none")
+        (losses.sum() * weight).backward()
+        return float(losses.detach().sum()) if weight else 0.0
+
+    def _restore(self, network, optimizer, scheduler, rng, fingerprint, validate):
+        """Load the newest checkpoint into the network, optimizer, scheduler and random
+        generators; (first epoch to run, best score, best weights, epochs waited, stopped)."""
+        saved = checkpoint.load(self.checkpoint_dir)
+        trainer = saved["trainer"]
+        if trainer["fingerprint"] != fingerprint:
+            raise ValueError(f"the checkpoint in {self.checkpoint_dir} was written by a run on "
+                             f"other training texts or settings; resume with the same data "
+                             f"and options, or start afresh without --resume")
+        network.load_state_dict(saved["weights"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        rng.bit_generator.state = trainer["numpy_rng"]
+        checkpoint.restore_rng(saved["rng"])
+        self.history, self.best_epoch = trainer["history"], trainer["best_epoch"]
+        self.resumed_from = saved["epoch"] + 1
+        best = None if trainer["best"] is None else tuple(trainer["best"])
+        best_state = saved["best"]   # None when the newest epoch is the best one
+        if best_state is None and validate:
+            best_state = copy.deepcopy(network.state_dict())
+        return self.resumed_from, best, best_state, trainer["waited"], trainer["stopped"]
 
     def fit(self, network, train_ids, train_targets, val_ids, val_targets):
-        torch.manual_seed(self.seed)
+        rank, size = world()
+        torch.manual_seed(self.seed + rank)   # dropout differs across ranks; rank 0 = a plain run
         rng = np.random.default_rng(self.seed)
         train_targets = np.asarray(train_targets)
         val_targets = None if val_targets is None else np.asarray(val_targets)
+        network.to(self.device)
         head_params = list(network.head.parameters())
         head_ids = {id(p) for p in head_params}
-        encoder_params = [p for p in network.parameters() if id(p) not in head_ids]
+        encoder_params = [p for p in network.parameters() if id(p) not in head_ids
+                          and p.requires_grad]
         optimizer = torch.optim.AdamW([
             {"params": encoder_params, "lr": self.learning_rate},
             {"params": head_params, "lr": self.head_learning_rate}],
@@ -157,46 +222,91 @@ class FineTuner:
             optimizer, lambda step: min((step + 1) / warmup,
                                         max(0.0, (total_steps - step) / decay_steps)))
         validate = val_ids is not None and len(val_ids) > 0
-        # epoch 0 is the linear probe itself: fine-tuning must beat it to be kept
-        best = self._score(*self.evaluate(network, val_ids, val_targets)) if validate else None
-        # without validation the last epoch is kept: no copy of the weights is needed
-        best_state = copy.deepcopy(network.state_dict()) if validate else None
-        self.best_epoch, waited = 0, 0
-        bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", file=sys.stderr,
-                   disable=True if not self.verbose else None, leave=False)
-        for epoch in range(1, self.epochs + 1):
+        fingerprint = run_fingerprint(train_ids, train_targets, val_ids, val_targets, self)
+        if self.resume:
+            start, best, best_state, waited, stopped = self._restore(
+                network, optimizer, scheduler, rng, fingerprint, validate)
+        else:
+            if self.checkpoint_dir is not None and rank == 0:
+                checkpoint.check_fresh(self.checkpoint_dir)
+            start, best, best_state, waited, stopped, self.best_epoch = 1, None, None, 0, False, 0
+            if validate:
+                # epoch 0 is the linear probe itself: fine-tuning must beat it to be kept
+                best = self._score(*self.evaluate(network, val_ids, val_targets))
+                # without validation the last epoch is kept: no copy of the weights is needed
+                best_state = copy.deepcopy(network.state_dict())
+        model = network
+        if size > 1:
+            model = torch.nn.parallel.DistributedDataParallel(
+                network, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        bar = tqdm(total=total_steps, initial=steps_per_epoch * (start - 1), desc="fine-tuning",
+                   unit="step", file=sys.stderr, leave=False,
+                   disable=True if not self.verbose or rank else None)
+        for epoch in range(start, self.epochs + 1):
+            if stopped:
+                break
             started = time.perf_counter()
-            network.train()
+            model.train()
             running = 0.0
-            for batch, input_ids, mask in self._batches(train_ids, rng):
-                logits = network(input_ids, mask)
-                loss = torch.nn.functional.cross_entropy(
-                    logits, torch.from_numpy(train_targets[batch]))
+            for batch in self._batch_rows(train_ids, rng):
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                loss_sum = self.train_step(model, train_ids, train_targets, batch)
                 torch.nn.utils.clip_grad_norm_(network.parameters(), self.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
-                running += float(loss.detach()) * len(batch)
+                running += loss_sum
                 bar.update(1)
-                bar.set_postfix(epoch=epoch, loss=f"{float(loss.detach()):.3f}")
+                bar.set_postfix(epoch=epoch, loss=f"{loss_sum / len(batch) * size:.3f}")
+            running = float(all_reduce_sum(torch.tensor([running], dtype=torch.float64,
+                                                        device=self.device))[0])
             self.history["loss"].append(running / len(train_ids))
             self.history["epoch_seconds"].append(round(time.perf_counter() - started, 2))
             if not validate:   # too few labels to hold any out: keep the last epoch
                 self.best_epoch = epoch
-                continue
-            val_loss, val_accuracy = self.evaluate(network, val_ids, val_targets)
-            self.history["val_loss"].append(val_loss)
-            self.history["val_accuracy"].append(val_accuracy)
-            if self._score(val_loss, val_accuracy) > best:
-                best, best_state, self.best_epoch, waited = self._score(val_loss, val_accuracy), \
-                    copy.deepcopy(network.state_dict()), epoch, 0
             else:
-                waited += 1
-                if waited > self.patience:
-                    break
+                val_loss, val_accuracy = self.evaluate(network, val_ids, val_targets)
+                self.history["val_loss"].append(val_loss)
+                self.history["val_accuracy"].append(val_accuracy)
+                if self._score(val_loss, val_accuracy) > best:
+                    best, best_state, self.best_epoch, waited = \
+                        self._score(val_loss, val_accuracy), \
+                        copy.deepcopy(network.state_dict()), epoch, 0
+                else:
+                    waited += 1
+                    stopped = waited > self.patience
+            if self.checkpoint_dir is not None and rank == 0:
+                checkpoint.save(
+                    self.checkpoint_dir, epoch, network.state_dict(), optimizer, scheduler,
+                    {"fingerprint": fingerprint, "numpy_rng": rng.bit_generator.state,
+                     "history": self.history, "best_epoch": self.best_epoch, "waited": waited,
+                     "best": best, "stopped": stopped},
+                    best_state if validate and self.best_epoch != epoch else None)
         bar.close()
         if best_state is not None:
             network.load_state_dict(best_state)
+        network.to("cpu")
         network.eval()
         return self.history
+
+
+def all_reduce_sum(tensor):
+    """The sum of `tensor` over all ranks (itself in a world of 1)."""
+    if world()[1] > 1:
+        import torch.distributed as dist
+
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor
+
+
+def run_fingerprint(train_ids, train_targets, val_ids, val_targets, tuner):
+    """A hash of what a run trains on and how: a checkpoint resumes only the same run."""
+    digest = hashlib.sha256()
+    for ids, targets in ((train_ids, train_targets), (val_ids or [], val_targets)):
+        for row in ids:
+            digest.update(np.asarray(row, dtype=np.int64).tobytes() + b"|")
+        if targets is not None:
+            digest.update(np.asarray(targets, dtype=np.int64).tobytes())
+    digest.update(repr((tuner.epochs, tuner.learning_rate, tuner.head_learning_rate,
+                        tuner.batch_size, tuner.warmup_fraction, tuner.max_grad_norm,
+                        tuner.weight_decay, tuner.patience, tuner.seed)).encode())
+    return digest.hexdigest()

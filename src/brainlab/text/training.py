@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+DEVICES = ("auto", "cpu", "cuda")
+_NOT_NUMBERS = ("device", "checkpoint_dir", "resume")
+
 
 @dataclass
 class TrainingArguments:
@@ -38,9 +41,16 @@ class TrainingArguments:
     contrastive_max_steps: int = 400
     contrastive_learning_rate: float = 6e-5
     contrastive_temperature: float = 0.2
+    # where finetune and contrastive train: "auto" is the GPU when one is visible
+    device: str = "auto"
+    # finetune: a checkpoint after every epoch in this folder (None: none), and whether
+    # to continue from the newest one there
+    checkpoint_dir: str | None = None
+    resume: bool = False
 
     def __post_init__(self):
-        positive = [f.name for f in fields(self) if f.name not in ("learning_rate",)]
+        positive = [f.name for f in fields(self)
+                    if f.name not in ("learning_rate", *_NOT_NUMBERS)]
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
@@ -52,6 +62,12 @@ class TrainingArguments:
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise ValueError(f"TrainingArguments.learning_rate must be positive or None, got "
                              f"{self.learning_rate!r}")
+        if self.device not in DEVICES:
+            raise ValueError(f"TrainingArguments.device must be one of {DEVICES}, got "
+                             f"{self.device!r}")
+        if self.resume and self.checkpoint_dir is None:
+            raise ValueError("TrainingArguments.resume needs checkpoint_dir: the folder to "
+                             "resume from")
         if self.contrastive_min_steps > self.contrastive_max_steps:
             raise ValueError("TrainingArguments.contrastive_min_steps must not exceed "
                              "contrastive_max_steps")

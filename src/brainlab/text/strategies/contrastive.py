@@ -15,6 +15,7 @@ class ContrastiveStrategy(FeaturesStrategy):
 
     def fit(self, texts, y, classes, validation=None):
         from ..contrastive import ContrastiveTuner, contrastive_steps
+        from ..distributed import training_device
 
         args = self.args
         self.encoder = self.make_encoder("fp32")
@@ -25,7 +26,8 @@ class ContrastiveStrategy(FeaturesStrategy):
                                  learning_rate=args.contrastive_learning_rate,
                                  temperature=args.contrastive_temperature,
                                  objective=self.objective, seed=self.seed,
-                                 verbose=self.verbose)
+                                 verbose=self.verbose,
+                                 device=training_device(self.args.device))
         history = tuner.fit(self.encoder, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenizer.pad_token_id or 0)
         self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply

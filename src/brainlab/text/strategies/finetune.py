@@ -20,6 +20,7 @@ class FineTuneStrategy(FeaturesStrategy):
     trains_encoder = True
 
     def fit(self, texts, y, classes, validation=None):
+        from ..distributed import training_device
         from ..finetune import ClassifierNetwork, FineTuner, copy_head_back
 
         self.encoder = self.make_encoder("fp32")
@@ -37,7 +38,8 @@ class FineTuneStrategy(FeaturesStrategy):
         tuner = FineTuner(epochs=self.args.finetune_epochs,
                           learning_rate=self.args.finetune_learning_rate,
                           batch_size=self.args.finetune_batch_size, seed=self.seed,
-                          verbose=self.verbose)
+                          verbose=self.verbose, device=training_device(self.args.device),
+                          checkpoint_dir=self.args.checkpoint_dir, resume=self.args.resume)
         tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenize(validation[0]), np.asarray(validation[1]))
@@ -45,7 +47,10 @@ class FineTuneStrategy(FeaturesStrategy):
                           "finetune_best_epoch": tuner.best_epoch,
                           "finetune_val_loss": history["val_loss"],
                           "finetune_val_accuracy": history["val_accuracy"],
-                          "finetune_epoch_seconds": history["epoch_seconds"]})
+                          "finetune_epoch_seconds": history["epoch_seconds"],
+                          "finetune_device": str(tuner.device)})
+        if tuner.resumed_from:
+            self.info["finetune_resumed_from_epoch"] = tuner.resumed_from
         if tuner.best_epoch == 0:
             # no epoch beat the probe on the held-out texts, and the encoder is back at its
             # pretrained weights: what is left is the features strategy, so fit its head on
