@@ -86,17 +86,25 @@ def save(directory, epoch, network_state, optimizer, scheduler, trainer_state, b
             shutil.rmtree(old, ignore_errors=True)
 
 
+def newest(directory):
+    """The folder of the newest checkpoint in `directory`, or a ValueError."""
+    latest = Path(directory) / "latest"
+    if not latest.is_file():
+        raise ValueError(f"{directory} holds no checkpoint (no 'latest' file); expected the "
+                         f"checkpoint folder of an interrupted fine-tuning run")
+    folder = Path(directory) / latest.read_text(encoding="utf-8").strip()
+    if not (folder / "state.json").is_file():
+        raise ValueError(f"the checkpoint {folder} named by {latest} is missing; expected a "
+                         f"folder written by brainlab fine-tuning")
+    return folder
+
+
 def load(directory):
     """The newest checkpoint in `directory` as a dict (weights, best, optimizer, rng,
     epoch, scheduler, trainer), or a ValueError that says what is wrong."""
     from safetensors.torch import load_file
 
-    directory = Path(directory)
-    latest = directory / "latest"
-    if not latest.is_file():
-        raise ValueError(f"{directory} holds no checkpoint (no 'latest' file); expected the "
-                         f"checkpoint folder of an interrupted fine-tuning run")
-    folder = directory / latest.read_text(encoding="utf-8").strip()
+    folder = newest(directory)
     try:
         meta = json.loads((folder / "state.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:

@@ -173,17 +173,19 @@ def _train(args, rank):
     from .training import TrainingArguments
 
     check_destination(args.out)
-    dataset = _load(args)
-    if args.test:
-        train, test = dataset, _load(args, args.test)
-    else:
-        train, test = stratified_split(dataset, args.test_size, seed=args.seed)
     checkpoints = None
     if args.strategy == "finetune":
         checkpoints = args.resume or args.checkpoint_dir or \
             args.out.with_name(args.out.name + ".checkpoint")
         if args.resume is None:
             checkpoint.check_fresh(checkpoints)
+        else:
+            checkpoint.newest(checkpoints)
+    dataset = _load(args)
+    if args.test:
+        train, test = dataset, _load(args, args.test)
+    else:
+        train, test = stratified_split(dataset, args.test_size, seed=args.seed)
     say = (lambda *a: print(*a, file=sys.stderr)) if rank == 0 else (lambda *a: None)
     say(f"{dataset.source}: {len(train)} texts to train on, {len(test)} to score; "
         f"strategy {args.strategy}")
