@@ -20,10 +20,13 @@ needs_torchrun = pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun is n
 
 @needs_torchrun
 def test_two_gloo_ranks_give_the_gradients_of_one_process_on_the_whole_batch(tmp_path):
+    """finetune (a batch split 4 + 3, and a batch of one row) and contrastive (vectors
+    gathered across ranks, with their gradients) against one process."""
     import torch
     from safetensors.torch import load_file
 
-    from .ddp_step import BATCHES, gradients, network_and_data
+    from .ddp_step import (BATCHES, contrastive_forward, contrastive_gradients,
+                           finetune_gradients, network_and_data)
 
     out = tmp_path / "grads.safetensors"
     done = subprocess.run([str(TORCHRUN), "--nproc-per-node", "2", "-m", "tests.text.ddp_step",
@@ -31,13 +34,15 @@ def test_two_gloo_ranks_give_the_gradients_of_one_process_on_the_whole_batch(tmp
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-3000:]
     together = load_file(str(out))
-    network, ids, targets = network_and_data()
-    network_and_data.cache = (ids, targets)
-    for name in BATCHES:
-        alone = gradients(network, name)
-        assert set(alone) == {k for k in together if k.startswith(name + "/")}
-        assert len(alone) > 100   # the encoder's parameters too, not only the head's
-        for key, grad in alone.items():
+    network, ids, targets, encoder = network_and_data()
+    alone = {name: finetune_gradients(network, ids, targets, name) for name in BATCHES}
+    _, _, _, encoder = network_and_data()
+    alone["contrastive"] = contrastive_gradients(contrastive_forward(encoder), encoder, ids,
+                                                 targets)
+    for name, grads in alone.items():
+        assert set(grads) == {k for k in together if k.startswith(name + "/")}
+        assert len(grads) > 90   # the encoder's parameters too, not only the head's
+        for key, grad in grads.items():
             torch.testing.assert_close(together[key], grad, rtol=1e-5, atol=1e-5, msg=key)
 
 
@@ -140,7 +145,7 @@ def test_under_torchrun_only_finetune_trains_and_cuda_needs_a_gpu(tmp_path, monk
          str(tmp_path / "m")], capture_output=True, text=True,
         env={**os.environ, "RANK": "0", "WORLD_SIZE": "2"})
     assert features.returncode == 2
-    assert "only --strategy finetune trains across processes" in features.stderr
+    assert "only --strategy finetune and contrastive train" in features.stderr
     assert str(training_device("cpu")) == "cpu"
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     assert str(training_device("auto")) == "cpu"

@@ -149,7 +149,7 @@ def _print_scores(scores):
 
 
 def run_train(args):
-    """Fit, score on the held-out texts and save. Under torchrun (finetune) every rank
+    """Fit, score on the held-out texts and save. Under torchrun (finetune, contrastive) every rank
     trains its share; rank 0 alone scores and writes the model."""
     from .distributed import process_group, world
 
@@ -158,9 +158,9 @@ def run_train(args):
     if args.resume is not None and args.strategy != "finetune":
         raise ValueError("--resume continues a finetune run; other strategies keep no "
                          "checkpoints")
-    if world()[1] > 1 and args.strategy != "finetune":
-        raise ValueError(f"under torchrun only --strategy finetune trains across processes, "
-                         f"not {args.strategy!r}; run it as a plain command")
+    if world()[1] > 1 and args.strategy not in ("finetune", "contrastive"):
+        raise ValueError(f"under torchrun only --strategy finetune and contrastive train "
+                         f"across processes, not {args.strategy!r}; run it as a plain command")
     with process_group() as (rank, _):
         _train(args, rank)
 

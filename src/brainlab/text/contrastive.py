@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .distributed import world
 from .encoders import pad_batch
 from .fastbert import HuggingFaceForward
 
@@ -64,10 +65,12 @@ def contrastive_steps(texts, batch_size, epochs, min_steps, max_steps):
 
 
 def frozen_parameters(model, trained_layers=None):
-    """The parameters left as pretrained: the word embeddings always, and with
-    `trained_layers` = k everything below the top k transformer layers, so that the
-    backward pass stops there."""
-    frozen = [model.get_input_embeddings().weight]
+    """The parameters left as pretrained: the word embeddings always (and BERT's pooler,
+    which mean pooling never reads), and with `trained_layers` = k everything below the
+    top k transformer layers, so that the backward pass stops there."""
+    pooler = getattr(model, "pooler", None)
+    frozen = [model.get_input_embeddings().weight,
+              *([] if pooler is None else pooler.parameters())]
     layers = getattr(getattr(model, "encoder", None), "layer", None)
     if trained_layers is None or layers is None or trained_layers >= len(layers):
         return frozen
@@ -137,8 +140,36 @@ class ContrastiveTuner:
             return supervised_contrastive_loss(vectors, labels, self.temperature)
         return batch_hard_triplet_loss(vectors, labels)
 
+    def vectors(self, encoder, network, ids, rows, pad_id):
+        """Sentence vectors of the batch `rows`, in its order. Under torchrun each rank
+        encodes rows r, r + W, ... and the shares are gathered with their gradients: every
+        rank then computes the same loss over the whole batch, and DDP's mean of the
+        gradients is that loss's gradient."""
+        rank, size = world()
+        share = rows[rank::size]
+        if size == 1:
+            return self._encode(encoder, network, ids, share, pad_id)
+        import torch.distributed.nn.functional as distributed
+
+        idle = len(share) == 0   # fewer rows than ranks: a forward all the same, for DDP
+        mine = self._encode(encoder, network, ids, rows[:1] if idle else share, pad_id)
+        mine = mine[:0] if idle else mine
+        most = -(-len(rows) // size)
+        padded = torch.cat([mine, mine.new_zeros((most - len(mine), mine.shape[1]))])
+        parts = distributed.all_gather(padded)
+        counts = [len(range(r, len(rows), size)) for r in range(size)]
+        gathered = torch.cat([part[:n] for part, n in zip(parts, counts)])
+        positions = np.concatenate([np.arange(r, len(rows), size) for r in range(size)])
+        return gathered[torch.from_numpy(np.argsort(positions)).to(gathered.device)]
+
+    def _encode(self, encoder, network, ids, rows, pad_id):
+        input_ids, mask = pad_batch([ids[i] for i in rows], pad_id)
+        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+        return encoder.pool(network(input_ids, mask), mask)
+
     def fit(self, encoder, ids, labels, pad_id=0):
-        torch.manual_seed(self.seed)
+        rank, size = world()
+        torch.manual_seed(self.seed + rank)   # dropout differs across ranks; rank 0 = a plain run
         labels = np.asarray(labels)
         batches = BalancedBatches(labels, self.batch_size, self.seed)
         network = HuggingFaceForward(encoder.model).to(self.device)
@@ -154,14 +185,14 @@ class ContrastiveTuner:
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: min((step + 1) / warmup,
                                         max(0.0, (self.steps - step) / max(1, self.steps - warmup))))
+        model = network if size == 1 else torch.nn.parallel.DistributedDataParallel(
+            network, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         bar = tqdm(range(self.steps), desc="contrastive", unit="step", file=sys.stderr,
-                   disable=True if not self.verbose else None, leave=False)
+                   disable=True if not self.verbose or rank else None, leave=False)
         for _ in bar:
             rows = batches.next()
             rows = with_lone_views(rows, labels)
-            input_ids, mask = pad_batch([ids[i] for i in rows], pad_id)
-            input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-            vectors = encoder.pool(network(input_ids, mask), mask)
+            vectors = self.vectors(encoder, model, ids, rows, pad_id)
             loss = self.loss(vectors, torch.from_numpy(labels[rows]).to(self.device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -54,3 +54,22 @@ def training_device(name="auto"):
     index = int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count()
     torch.cuda.set_device(index)
     return torch.device("cuda", index)
+
+
+def gather_rows(mine, total):
+    """Every rank's rows back in one array, on every rank: rank r holds rows r, r + W,
+    r + 2W, ... of `total` (a 2-d NumPy array), as `texts[rank::size]` gives them."""
+    import numpy as np
+    import torch
+    import torch.distributed as dist
+
+    rank, size = world()
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    padded = torch.zeros((-(-total // size), mine.shape[1]), dtype=torch.float32, device=device)
+    padded[:len(mine)] = torch.from_numpy(np.asarray(mine, dtype=np.float32))
+    parts = [torch.empty_like(padded) for _ in range(size)]
+    dist.all_gather(parts, padded)
+    rows = np.empty((total, mine.shape[1]), dtype=np.float32)
+    for r, part in enumerate(parts):
+        rows[r::size] = part[:len(range(r, total, size))].cpu().numpy()
+    return rows

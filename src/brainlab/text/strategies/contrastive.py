@@ -32,7 +32,9 @@ class ContrastiveStrategy(FeaturesStrategy):
                             self.encoder.tokenizer.pad_token_id or 0)
         self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
         self.encoder.prepare_inference()   # fp32: the head learns from fp32 vectors
+        self.shard_embedding = True   # under torchrun the ranks share the head's encoding
         self.fit_head(texts, y, classes, validation)
+        self.shard_embedding = False
         self.ready_for_inference()
         self.info.update({"contrastive_steps": steps, "contrastive_objective": self.objective,
                           "contrastive_loss_first_last": [round(history[0], 4),

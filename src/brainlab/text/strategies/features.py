@@ -15,6 +15,7 @@ import numpy as np
 from ...files import write_json
 from ...nn import Sequential
 from ...nn.io import load_npz
+from ..distributed import gather_rows, world
 from ..encoders import PRECISIONS, make_encoder
 from ..head import fit_head
 from .base import Strategy, hold_out
@@ -26,6 +27,8 @@ class FeaturesStrategy(Strategy):
     def __init__(self, **settings):
         super().__init__(**settings)
         self.encoder = self.mean = self.std = None
+        self.shard_embedding = False   # under torchrun, while every rank fits the probe
+
 
     # ---- vectors ------------------------------------------------------------------
     def make_encoder(self, precision="fp32"):
@@ -33,7 +36,14 @@ class FeaturesStrategy(Strategy):
                             max_length=self.max_length)
 
     def embed(self, texts, cache=True):
-        """Sentence vectors; a frozen encoder's are read from and written to the cache."""
+        """Sentence vectors; a frozen encoder's are read from and written to the cache.
+        With `shard_embedding` each torchrun rank encodes every W-th text and all get all."""
+        if self.shard_embedding and 1 < world()[1] <= len(texts):
+            rank, size = world()
+            return gather_rows(self._embed(list(texts)[rank::size], cache), len(texts))
+        return self._embed(texts, cache)
+
+    def _embed(self, texts, cache=True):
         if cache and self.use_cache and not self.encoder.finetuned and \
                 self.encoder.precision in ("fp32", "q4"):
             from ..cache import EmbeddingCache

@@ -27,7 +27,9 @@ class FineTuneStrategy(FeaturesStrategy):
         all_texts, all_y = list(texts), np.asarray(y)
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
                                         self.seed)
+        self.shard_embedding = True   # under torchrun the ranks share the probe's encoding
         self.fit_head(texts, y, classes, validation)   # the probe: where fine-tuning starts
+        self.shard_embedding = False
         if validation is None:
             self.info["finetune_skipped"] = (
                 f"fewer than {MIN_PER_CLASS_FOR_VALIDATION} labels in some class: nothing to "
