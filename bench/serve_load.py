@@ -100,6 +100,28 @@ async def load(url, bodies, concurrency):
     return np.array(latencies), wall, answers
 
 
+def sequential(url, bodies):
+    """Latencies (s) of `bodies` sent one after another over one keep-alive connection by
+    the standard library's blocking client: concurrency 1 without an event loop in the
+    client, whose own CPU time would otherwise share the two cores with the server."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    latencies = []
+    for payload in bodies:
+        started = time.perf_counter()
+        connection.request("POST", "/predict", body=payload,
+                           headers={"content-type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        assert response.status == 200, response.status
+    connection.close()
+    return np.array(latencies)
+
+
 def body(text):
     return json.dumps({"texts": [text]}).encode()
 
@@ -164,6 +186,18 @@ def main():
                     print(f"| {mode} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
                           f"{p99:.1f} | {rate / offline_rate:.0%} | {per_forward:.1f} | "
                           f"{server_cores:.2f} | {client_cores:.2f} |", flush=True)
+        with server(model, *options) as (url, _):
+            sequential(url, bodies[:32])   # warm-up
+            served = sequential(url, bodies) * 1000
+        alone = []
+        for text in sample:
+            started = time.perf_counter()
+            classifier.predict_proba([text])
+            alone.append(time.perf_counter() - started)
+        p50, p95 = np.percentile(served, [50, 95])
+        print(f"\nconcurrency 1, one blocking keep-alive client (http.client), default "
+              f"batching: p50 {p50:.1f} ms, p95 {p95:.1f} ms; the model alone in this "
+              f"process (predict_proba of one text): p50 {np.median(alone) * 1000:.1f} ms")
         top = max(int(c) for c in args.concurrency.split(","))
         best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, top])
         print(f"\nat concurrency {top}: batching ({best}) {rates[best, top]:.0f} texts/s vs "

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .batcher import DynamicBatcher
+from .batcher import DynamicBatcher, model_thread
 from .uploads import read_upload
 from .limits import BodyLimit
 
@@ -110,8 +110,9 @@ def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096
 
     if max_texts < 1:
         raise ValueError(f"max_texts must be >= 1, got {max_texts}")
+    thread = model_thread()   # the model is loaded, warmed up and run in this one thread
     if classifier is None:
-        classifier, meta = load_model(model_dir, precision)
+        classifier, meta = thread.submit(load_model, model_dir, precision).result()
     else:
         meta = json.loads((Path(model_dir) / "brainlab.json").read_text(encoding="utf-8"))
     classes = [str(c) for c in classifier.classes_]
@@ -124,8 +125,8 @@ def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096
         return rows
 
     batcher = DynamicBatcher(predict, token_counter(classifier), max_wait_ms, max_batch_tokens,
-                             batching)
-    classifier.predict_proba(["warm-up"])   # the first forward pays one-off costs
+                             batching, model_thread=thread)
+    thread.submit(classifier.predict_proba, ["warm-up"]).result()   # one-off costs, paid now
 
     @asynccontextmanager
     async def lifespan(app):
