@@ -9,12 +9,18 @@ single-text latency (p50 of 100 texts one at a time), and throughput against
 sentence-transformers' `encode` on the same texts in the same run.
 Target (issue 11): within 0.3 points of fp32, >= 98 % agreement, >= 2x sentence-transformers.
 
+With --onnx, MiniLM exported to ONNX and run by ONNX Runtime, in fp32 and quantised by
+ONNX Runtime's own dynamic int8 quantiser (`pip install -e '.[onnx-bench]'`).
+
     python bench/serve_precision.py [--data movie-sentences,tweets-sentiment] [--test 1000]
+                                    [--onnx]
 """
 import argparse
 import copy
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +36,46 @@ def int8_keeping_ffn_output(runner):
              if isinstance(module, torch.nn.Linear) and name.split(".")[-1] != "output"}
     return quantize_dynamic(copy.deepcopy(runner), {n: per_channel_dynamic_qconfig
                                                     for n in names}, dtype=torch.qint8)
+
+
+class OnnxRunner:
+    """An ONNX Runtime session behind the encoder's runner call:
+    (input_ids, mask) -> token states."""
+
+    def __init__(self, path):
+        import onnxruntime
+        import torch
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        self.session = onnxruntime.InferenceSession(str(path), options,
+                                                    providers=["CPUExecutionProvider"])
+
+    def __call__(self, input_ids, mask):
+        import torch
+
+        states = self.session.run(None, {"input_ids": input_ids.numpy(),
+                                         "attention_mask": mask.numpy()})[0]
+        return torch.from_numpy(states)
+
+
+def onnx_runners(model, folder):
+    """MiniLM exported to ONNX (fp32), and that file quantised by ONNX Runtime's dynamic
+    int8 quantiser (per-channel weights, activations scaled per tensor at run time)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from brainlab.text.fastbert import HuggingFaceForward
+
+    fp32, int8 = folder / "minilm.onnx", folder / "minilm-int8.onnx"
+    example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(HuggingFaceForward(model).eval(), example, str(fp32), dynamo=False,
+                      input_names=["input_ids", "attention_mask"], output_names=["states"],
+                      dynamic_axes={"input_ids": axes, "attention_mask": axes, "states": axes},
+                      opset_version=17)
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    return {"ONNX Runtime fp32": OnnxRunner(fp32), "ONNX Runtime int8": OnnxRunner(int8)}
 
 
 def sentence_transformers_rate(texts):
@@ -53,7 +99,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="movie-sentences,tweets-sentiment")
     parser.add_argument("--test", type=int, default=1000, help="test texts per class")
+    parser.add_argument("--onnx", action="store_true", help="also ONNX Runtime, fp32 and its "
+                        "dynamic int8 (needs the onnx-bench extra)")
     args = parser.parse_args()
+    scratch = tempfile.TemporaryDirectory()
     print(f"native bf16 on this CPU: {native_bf16()}")
     for name in args.data.split(","):
         train, test = stratified_split(load_data(name), 0.3, seed=0)
@@ -65,6 +114,8 @@ def main():
         schemes = {"fp32": fp32, "bf16": BFloat16Forward(fp32),
                    "int8, every Linear": quantize_int8(copy.deepcopy(fp32)),
                    "int8, FFN output fp32": int8_keeping_ffn_output(fp32)}
+        if args.onnx:
+            schemes.update(onnx_runners(encoder.model, Path(scratch.name)))
         st_rate = sentence_transformers_rate(texts)
         print(f"\n{name}: {len(texts)} test texts, head fitted on the fp32 vectors of "
               f"{len(train)}; sentence-transformers encodes {st_rate:.0f} texts/s\n")
