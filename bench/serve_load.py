@@ -166,7 +166,7 @@ def main():
               "of offline | texts per forward | server cores | client cores |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         bodies = [body(t) for t in sample]
-        rates = {}
+        rates, per_forward_at = {}, {}
         modes = [("off", ["--no-batching"])] + [
             (f"{w} ms", ["--max-wait-ms", w]) for w in args.wait_ms.split(",")]
         for mode, flags in modes:
@@ -182,6 +182,7 @@ def main():
                     per_forward = (after[1] - before[1]) / max(1, after[0] - before[0])
                     rate = len(bodies) / wall
                     rates[mode, concurrency] = rate
+                    per_forward_at[mode, concurrency] = per_forward
                     p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99])
                     print(f"| {mode} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
                           f"{p99:.1f} | {rate / offline_rate:.0%} | {per_forward:.1f} | "
@@ -200,6 +201,15 @@ def main():
               f"process (predict_proba of one text): p50 {np.median(alone) * 1000:.1f} ms")
         top = max(int(c) for c in args.concurrency.split(","))
         best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, top])
+        size = max(1, round(per_forward_at[best, top]))
+        started = time.perf_counter()
+        for start in range(0, len(sample), size):
+            classifier.predict_proba(sample[start:start + size])
+        ceiling = len(sample) / (time.perf_counter() - started)
+        print(f"the model alone, fed batches of {size} texts in arrival order (what the "
+              f"server forms at concurrency {top}): {ceiling:.0f} texts/s, "
+              f"{ceiling / offline_rate:.0%} of offline (which sorts all texts by length); "
+              f"served at {top}: {rates[best, top] / ceiling:.0%} of that")
         print(f"\nat concurrency {top}: batching ({best}) {rates[best, top]:.0f} texts/s vs "
               f"one request per forward {rates['off', top]:.0f}: "
               f"{rates[best, top] / rates['off', top]:.2f}x; {rates[best, top] / offline_rate:.0%}"
