@@ -5,20 +5,21 @@ from brainlab.text import TextClassifier
 from brainlab.text.finetune import FineTuner
 
 
-def test_training_batches_cover_every_text_once_and_pad_little():
+def test_training_batches_cover_every_text_once_pad_little_and_change_every_epoch():
     rng = np.random.default_rng(0)
     ids = [[1] * int(n) for n in rng.integers(3, 120, 1000)]
     tuner = FineTuner(batch_size=32)
-    batches = list(tuner._batches(ids, np.random.default_rng(1)))
-    rows = np.concatenate([b[0] for b in batches])
+    generator = np.random.default_rng(1)   # one per run, as in FineTuner.fit
+    batches = tuner._batch_rows(ids, generator)
+    rows = np.concatenate(batches)
     assert sorted(rows.tolist()) == list(range(1000))          # every text, once
-    padded = sum(mask.numel() for _, _, mask in batches)
+    padded = sum(max(len(ids[i]) for i in b) * len(b) for b in batches)
     order = np.random.default_rng(1).permutation(1000)   # a plain shuffled loop's batches
     shuffled_padding = sum(max(len(ids[i]) for i in order[s:s + 32]) * len(order[s:s + 32])
                            for s in range(0, 1000, 32))
     assert padded < 0.7 * shuffled_padding   # buckets of similar length pad far less
-    again = list(tuner._batches(ids, np.random.default_rng(2)))
-    assert [b[0].tolist() for b in again] != [b[0].tolist() for b in batches]   # reshuffled
+    again = tuner._batch_rows(ids, generator)   # the next epoch: another order (what
+    assert [b.tolist() for b in again] != [b.tolist() for b in batches]   # set_epoch is for)
 
 
 def test_with_few_labels_finetune_keeps_the_probe(small_data, tmp_path):

@@ -120,14 +120,10 @@ class FineTuner:
         self.best_epoch = None
         self.resumed_from = None
 
-    def _batches(self, ids, rng=None, bucket_batches=50):
-        """(rows, input_ids, mask) batches. Training (`rng` given): shuffle, sort each run
-        of `bucket_batches` batches by length, cut, and shuffle the batches. Else: all
-        rows sorted by length."""
-        for batch in self._batch_rows(ids, rng, bucket_batches):
-            yield (batch, *pad_batch([ids[i] for i in batch], self.pad_id))
-
     def _batch_rows(self, ids, rng=None, bucket_batches=50):
+        """Row-index batches. Training (`rng` given): shuffle, sort each run of
+        `bucket_batches` batches by length, cut, and shuffle the batches. Else: all rows
+        sorted by length."""
         lengths = np.array([len(i) for i in ids])
         if rng is None:
             order = np.argsort(-lengths, kind="stable")
