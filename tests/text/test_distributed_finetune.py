@@ -146,6 +146,10 @@ def test_under_torchrun_only_finetune_trains_and_cuda_needs_a_gpu(tmp_path, monk
         env={**os.environ, "RANK": "0", "WORLD_SIZE": "2"})
     assert features.returncode == 2
     assert "only --strategy finetune and contrastive train" in features.stderr
+    cuda = subprocess.run([*_train(data, tmp_path / "m"), "--device", "cuda"],
+                          capture_output=True, text=True, env={**os.environ,
+                                                               "CUDA_VISIBLE_DEVICES": ""})
+    assert cuda.returncode == 2 and "sees no GPU" in cuda.stderr
     assert str(training_device("cpu")) == "cpu"
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     assert str(training_device("auto")) == "cpu"

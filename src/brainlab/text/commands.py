@@ -151,8 +151,9 @@ def _print_scores(scores):
 def run_train(args):
     """Fit, score on the held-out texts and save. Under torchrun (finetune, contrastive) every rank
     trains its share; rank 0 alone scores and writes the model."""
-    from .distributed import process_group, world
+    from .distributed import process_group, training_device, world
 
+    training_device(args.device)   # --device cuda without a GPU: said now, not after the probe
     if args.encoder and args.strategy == "scratch":
         raise ValueError("--encoder has no effect with --strategy scratch")
     if args.resume is not None and args.strategy != "finetune":
@@ -161,7 +162,8 @@ def run_train(args):
     if world()[1] > 1 and args.strategy not in ("finetune", "contrastive"):
         raise ValueError(f"under torchrun only --strategy finetune and contrastive train "
                          f"across processes, not {args.strategy!r}; run it as a plain command")
-    with process_group() as (rank, _):
+    # the ranks exchange CPU tensors (gloo) unless they train on GPUs (nccl)
+    with process_group("gloo" if args.device == "cpu" else None) as (rank, _):
         _train(args, rank)
 
 

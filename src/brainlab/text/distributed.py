@@ -2,7 +2,8 @@
 
 torchrun starts one process per rank and tells each its place through the environment
 (RANK, WORLD_SIZE, MASTER_ADDR, ...). A plain run is rank 0 of a world of 1, and then
-nothing here starts a process group. The backend is gloo on CPU and nccl on GPU.
+nothing here starts a process group. The backend is gloo on CPU and nccl on GPU; each
+rank takes its own GPU (LOCAL_RANK) before the first collective.
 """
 import os
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ def process_group(backend=None):
     import torch.distributed as dist
 
     backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
+    if backend == "nccl":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
     dist.init_process_group(backend)
     try:
         yield rank, size

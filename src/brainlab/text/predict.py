@@ -77,7 +77,7 @@ def distributed_predictions(classifier, rows, out_path, output_format="csv", chu
     (by all ranks, on rank 0; this rank's share elsewhere)."""
     from .distributed import barrier, process_group
 
-    with process_group() as (rank, size):
+    with process_group("gloo") as (rank, size):   # prediction runs on the CPU
         if size == 1:
             return stream_predictions(classifier, rows, out_path, output_format, chunk_size)
         if out_path is None:
