@@ -149,8 +149,8 @@ def _print_scores(scores):
 
 
 def run_train(args):
-    """Fit, score on the held-out texts and save. Under torchrun (finetune, contrastive) every rank
-    trains its share; rank 0 alone scores and writes the model."""
+    """Fit, score on the held-out texts and save. Under torchrun (finetune, contrastive)
+    every rank trains its share; rank 0 alone scores and writes the model."""
     from .distributed import process_group, training_device, world
 
     training_device(args.device)   # --device cuda without a GPU: said now, not after the probe
