@@ -50,7 +50,13 @@ $(SETFIT_VENV)/.installed: pyproject.toml constraints.txt
 	$(SETFIT_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[fewshot-bench]'
 	touch $@
 
-bench: $(STAMP) $(BENCH_VENV)/.installed $(SETFIT_VENV)/.installed data
+# ONNX Runtime, the int8 peer of serving's precision bench, beside the runtime in .venv.
+ONNX_STAMP := $(VENV)/.onnx-installed
+$(ONNX_STAMP): $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[onnx-bench]'
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed $(SETFIT_VENV)/.installed $(ONNX_STAMP) data
 	$(PY) bench/head_vs_logreg.py
 	$(SETFIT_VENV)/bin/python bench/fewshot.py
 	$(PY) bench/finetune_speed.py
@@ -59,6 +65,10 @@ bench: $(STAMP) $(BENCH_VENV)/.installed $(SETFIT_VENV)/.installed data
 	$(PY) bench/encode_accuracy.py
 	$(PY) bench/predict_memory.py --lines 20000,100000
 	$(PY) bench/predict_memory.py --strategy scratch --lines 1000000
+	$(PY) bench/serve_precision.py --onnx
+	$(PY) bench/serve_load.py
+	$(PY) bench/ddp.py
+	$(PY) bench/e5_rebuild.py
 	$(BENCH_VENV)/bin/python bench/brain_speed.py
 	$(BENCH_VENV)/bin/python bench/snn_speed.py
 
