@@ -125,7 +125,7 @@ def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096
         return rows
 
     batcher = DynamicBatcher(predict, token_counter(classifier), max_wait_ms, max_batch_tokens,
-                             batching, model_thread=thread)
+                             batching, executor=thread)
     thread.submit(classifier.predict_proba, ["warm-up"]).result()   # one-off costs, paid now
 
     @asynccontextmanager

@@ -42,7 +42,7 @@ class DynamicBatcher:
     """
 
     def __init__(self, predict, count_tokens=None, max_wait_ms=0.0, max_batch_tokens=4096,
-                 enabled=True, model_thread=None):
+                 enabled=True, executor=None):
         if max_wait_ms < 0:
             raise ValueError(f"max_wait_ms must be >= 0, got {max_wait_ms}")
         if max_batch_tokens < 1:
@@ -56,8 +56,8 @@ class DynamicBatcher:
         self._queue = collections.deque()   # requests in arrival order
         self._arrived = None                # set whenever the queue gains a request
         self._worker = None
-        # the one thread that runs the model; given (see model_thread()), it is the caller's
-        self._executor, self._owns_executor = model_thread, model_thread is None
+        # the one thread that runs the model (see model_thread()); when given, the caller's
+        self._executor, self._owns_executor = executor, executor is None
 
     def __repr__(self):
         mode = (f"max_wait_ms={self.max_wait * 1000:g}, max_batch_tokens={self.max_batch_tokens}"

@@ -29,7 +29,6 @@ class FeaturesStrategy(Strategy):
         self.encoder = self.mean = self.std = None
         self.shard_embedding = False   # under torchrun, while every rank fits the probe
 
-
     # ---- vectors ------------------------------------------------------------------
     def make_encoder(self, precision="fp32"):
         return make_encoder(self.encoder_reference, precision=precision,
