@@ -65,12 +65,11 @@ def contrastive_steps(texts, batch_size, epochs, min_steps, max_steps):
 
 
 def frozen_parameters(model, trained_layers=None):
-    """The parameters left as pretrained: the word embeddings always (and BERT's pooler,
-    which mean pooling never reads), and with `trained_layers` = k everything below the
-    top k transformer layers, so that the backward pass stops there."""
-    pooler = getattr(model, "pooler", None)
-    frozen = [model.get_input_embeddings().weight,
-              *([] if pooler is None else pooler.parameters())]
+    """The parameters left as pretrained: the word embeddings always, and with
+    `trained_layers` = k everything below the top k transformer layers, so that the
+    backward pass stops there. (BERT's pooler gets no gradient anyway: see
+    HuggingFaceForward.)"""
+    frozen = [model.get_input_embeddings().weight]
     layers = getattr(getattr(model, "encoder", None), "layer", None)
     if trained_layers is None or layers is None or trained_layers >= len(layers):
         return frozen

@@ -73,11 +73,18 @@ class FastBert(torch.nn.Module):
 
 
 class HuggingFaceForward(torch.nn.Module):
-    """Any Hugging Face encoder behind the same (input_ids, attention_mask) call."""
+    """Any Hugging Face encoder behind the same (input_ids, attention_mask) call.
+
+    Only the token states come back, so a BERT pooler's output is never read: its weights
+    are marked as needing no gradient, which DistributedDataParallel would otherwise wait
+    for (and `find_unused_parameters` would cost a pass to find)."""
 
     def __init__(self, model):
         super().__init__()
         self.model = model
+        pooler = getattr(model, "pooler", None)
+        if pooler is not None:
+            pooler.requires_grad_(False)
 
     def forward(self, input_ids, attention_mask):
         return self.model(input_ids=input_ids, attention_mask=attention_mask,

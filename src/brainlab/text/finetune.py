@@ -42,9 +42,6 @@ class ClassifierNetwork(torch.nn.Module):
         super().__init__()
         self.pool = encoder.pool
         self.encoder = HuggingFaceForward(encoder.model)   # trainable: not the lean forward
-        pooler = getattr(encoder.model, "pooler", None)
-        if pooler is not None:   # unused (mean pooling reads the token states): no gradient,
-            pooler.requires_grad_(False)   # which DistributedDataParallel would wait for
         self.register_buffer("mean", torch.tensor(mean))
         self.register_buffer("std", torch.tensor(std))
         self.head = torch.nn.Sequential(*head_to_torch(head))
