@@ -1,5 +1,10 @@
-"""Which reduced precision keeps the answers? fp32, bf16 and two int8 schemes for the
+"""Which reduced precision keeps the answers? fp32, bf16 and int8 schemes for the
 MiniLM encoder of a `features` model, on short texts the head was never tuned on.
+
+int8 schemes: brainlab's (text/int8.py: activations per token, smoothed by the ranges
+recorded on 128 training texts, as `brainlab text train` records them), the same
+without smoothing, and PyTorch's dynamic quantisation (one activation scale per batch),
+with every Linear and with the FFN output projections left in fp32.
 
 For each data set a features head is trained on the fp32 vectors of the training part
 (as `brainlab text train` does), then the test texts are encoded at each precision and
@@ -27,13 +32,15 @@ import numpy as np
 warnings.filterwarnings("ignore")
 
 
-def int8_keeping_ffn_output(runner):
-    """Dynamic int8 for every Linear except the FFN's output (down) projections."""
+def torch_dynamic_int8(runner, keep_ffn_output=False):
+    """PyTorch's dynamic int8 (per-channel weights, one activation scale per batch) for
+    every Linear, or every Linear but the FFN's output (down) projections."""
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
     names = {name for name, module in runner.named_modules()
-             if isinstance(module, torch.nn.Linear) and name.split(".")[-1] != "output"}
+             if isinstance(module, torch.nn.Linear)
+             and not (keep_ffn_output and name.split(".")[-1] == "output")}
     return quantize_dynamic(copy.deepcopy(runner), {n: per_channel_dynamic_qconfig
                                                     for n in names}, dtype=torch.qint8)
 
@@ -93,8 +100,9 @@ def sentence_transformers_rate(texts):
 def main():
     from brainlab.text import TextClassifier
     from brainlab.text.data import load_data, sample_per_class, stratified_split
-    from brainlab.text.encoders import native_bf16, quantize_int8
+    from brainlab.text.encoders import native_bf16
     from brainlab.text.fastbert import BFloat16Forward
+    from brainlab.text.int8 import quantize_int8
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="movie-sentences,tweets-sentiment")
@@ -109,11 +117,16 @@ def main():
         test = sample_per_class(test, args.test, seed=0)
         texts, truth = list(test.texts), np.array([str(label) for label in test.labels])
         classifier = TextClassifier(strategy="features", seed=0).fit(train.texts, train.labels)
-        encoder = classifier.strategy_.encoder.load()
+        strategy = classifier.strategy_
+        encoder = strategy.encoder.load()
+        strategy.calibrate()   # what `brainlab text train` records and saves
         fp32 = encoder._runner
         schemes = {"fp32": fp32, "bf16": BFloat16Forward(fp32),
-                   "int8, every Linear": quantize_int8(copy.deepcopy(fp32)),
-                   "int8, FFN output fp32": int8_keeping_ffn_output(fp32)}
+                   "int8 (brainlab: per token, smoothed)":
+                       quantize_int8(fp32, encoder.activation_max),
+                   "int8 per token, not smoothed": quantize_int8(fp32),
+                   "PyTorch dynamic int8": torch_dynamic_int8(fp32),
+                   "PyTorch dynamic int8, FFN output fp32": torch_dynamic_int8(fp32, True)}
         if args.onnx:
             schemes.update(onnx_runners(encoder.model, Path(scratch.name)))
         st_rate = sentence_transformers_rate(texts)
@@ -134,7 +147,6 @@ def main():
                 started = time.perf_counter()
                 encoder.encode([text])
                 latencies.append(time.perf_counter() - started)
-            strategy = classifier.strategy_
             probabilities = strategy.head.predict(strategy.standardise(vectors))
             predicted = probabilities.argmax(axis=1)
             if reference is None:

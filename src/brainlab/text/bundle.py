@@ -6,6 +6,8 @@
     features.npz    standardisation (mean, std) or the TF-IDF idf weights
     vocabulary.json the TF-IDF terms (scratch)
     encoder/        the adapted encoder in Hugging Face format (finetune, contrastive)
+    int8_calibration.npz  the encoder's fp32 activation ranges per linear layer, by which
+                    its int8 form is smoothed (written for every encoder model)
     README.md       a short model card
 
 Written to a temporary directory and renamed, so an interrupted save or train

@@ -100,8 +100,8 @@ def register(subparsers):
     precision = serve.add_mutually_exclusive_group()
     precision.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"),
                            default="auto", help="the encoder's arithmetic (default auto: "
-                           "bf16 where the CPU has it natively, else fp32; int8 is fastest "
-                           "but changes ~6 %% of labels on short texts)")
+                           "bf16 where the CPU has it natively, else fp32; int8 keeps 98.6-99.2 %% "
+                           "of the labels on short texts and is as fast as bf16 here)")
     precision.add_argument("--int8", action="store_const", dest="precision", const="int8",
                            help="the same as --precision int8")
     serve.add_argument("--max-wait-ms", type=non_negative_float, default=0.0,
@@ -127,7 +127,8 @@ def _model_options(command):
                          "4 bits, features only) or a hub id where a network exists; default: "
                          "all-MiniLM-L6-v2 shipped")
     command.add_argument("--int8", action="store_true",
-                         help="int8 dynamic quantization of the encoder's linear layers")
+                         help="int8 encoder: linear layers as int8 products, activations per "
+                         "token, smoothed by ranges recorded on training texts")
     command.add_argument("--max-length", type=positive_int, default=None,
                          help="tokens per text (default: the model's limit, 256 for MiniLM; "
                          "128 when fine-tuning, to keep CPU time down)")

