@@ -99,7 +99,7 @@ class FineTuner:
     every epoch; `resume` continues from the newest one there.
     """
 
-    def __init__(self, epochs=2, learning_rate=5e-5, head_learning_rate=1e-3, batch_size=32,
+    def __init__(self, epochs=2, learning_rate=1e-4, head_learning_rate=1e-3, batch_size=32,
                  warmup_fraction=0.1, max_grad_norm=1.0, weight_decay=0.01, patience=1,
                  seed=0, verbose=1, device="cpu", checkpoint_dir=None, resume=False):
         if epochs < 1:

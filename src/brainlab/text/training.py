@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 DEVICES = ("auto", "cpu", "cuda")
-_NOT_NUMBERS = ("device", "checkpoint_dir", "resume")
+_NOT_NUMBERS = ("device", "checkpoint_dir", "resume", "contrastive_bf16")
 
 
 @dataclass
@@ -24,9 +24,13 @@ class TrainingArguments:
     validation_fraction: float = 0.15
     # scratch: the TF-IDF vocabulary size
     max_features: int = 20000
-    # finetune: the recipe of the plain PyTorch loop it is measured against
+    # finetune: the plain PyTorch loop's recipe (batch 32, 2 epochs) at twice its learning
+    # rate. Measured, 1e-4 against 5e-5, seed 0: movie-sentences all 0.857 vs 0.848, 512
+    # per class 0.812 vs 0.795; tweets-sentiment 1,500 per class 0.761 vs 0.751; BBC News
+    # all 0.982 vs 0.975, 32 per class 0.962 vs 0.960 (3 seeds); Chinese reviews 32 per
+    # class 0.780 vs 0.790 (3 seeds; its held-out slice is 5 texts per class)
     finetune_epochs: int = 2
-    finetune_learning_rate: float = 5e-5
+    finetune_learning_rate: float = 1e-4
     finetune_batch_size: int = 32
     # contrastive: steps = clip(contrastive_epochs * texts / min(batch, texts), min, max);
     # each batch holds up to `batch` texts (a lone text of its class twice, as two dropout
@@ -41,6 +45,9 @@ class TrainingArguments:
     contrastive_max_steps: int = 400
     contrastive_learning_rate: float = 6e-5
     contrastive_temperature: float = 0.2
+    # contrastive on a CPU that multiplies bfloat16 natively (AVX-512 BF16 or AMX): the
+    # forward and backward under bf16 autocast (weights, optimizer and loss stay fp32)
+    contrastive_bf16: bool = True
     # where finetune and contrastive train: "auto" is the GPU when one is visible
     device: str = "auto"
     # finetune: a checkpoint after every epoch in this folder (None: none), and whether
