@@ -99,8 +99,8 @@ def main():
     ours_epochs = classifier.info["finetune_epoch_seconds"]
     print("| | s per epoch | total s to the kept model | test accuracy |")
     print("|---|---|---|---|")
-    print(f"| plain PyTorch loop ({args.plain_learning_rate:g}) | {np.mean(plain_epochs):.1f} | {plain_total:.1f} | "
-          f"{plain_accuracy:.4f} |")
+    print(f"| plain PyTorch loop ({args.plain_learning_rate:g}) | {np.mean(plain_epochs):.1f} | "
+          f"{plain_total:.1f} | {plain_accuracy:.4f} |")
     print(f"| brainlab finetune | {np.mean(ours_epochs):.1f} | {ours_total:.1f} | "
           f"{ours_accuracy:.4f} |")
     print(f"ratio brainlab / plain: {np.mean(ours_epochs) / np.mean(plain_epochs):.2f}x per "

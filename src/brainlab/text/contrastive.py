@@ -13,7 +13,10 @@ measured as accurate as two views of every text in half the time. Two objectives
   the nearest negative by a margin.
 
 The work is `steps` batches of fixed size: linear in the number of labelled texts (the
-step count grows with them, up to a cap), never quadratic as pair lists are.
+step count grows with them, up to a cap), never quadratic as pair lists are. Each batch
+is encoded in length-sorted chunks (less padding), under bf16 autocast where the CPU has
+native bf16 (`bf16=True`): a step on 16 short texts took 360 ms as one fp32 batch and
+189 ms so, at the same accuracy (README).
 """
 from __future__ import annotations
 
