@@ -95,3 +95,24 @@ def test_compare_runs_contrastive_only_at_its_budgets(small_data, tmp_path):
         ("contrastive", 2), ("features", 2), ("features", 4)]
     assert {r["test_size"] for r in rows} == {9}   # 3 per class of the test part
     assert "contrastive" in report and (tmp_path / "learning_curve.png").is_file()
+
+
+def test_chunked_encoding_gives_each_text_its_own_vector_in_the_callers_order():
+    """The batch is encoded in length-sorted chunks (less padding); the vectors must come
+    back in the order of `rows`, equal to one padded forward's, with gradients."""
+    from brainlab.text.contrastive import CHUNK_TEXTS, ContrastiveTuner
+    from brainlab.text.encoders import make_encoder, pad_batch
+    from brainlab.text.fastbert import HuggingFaceForward
+
+    encoder = make_encoder(max_length=64)
+    texts = [("word " * n).strip() for n in (30, 2, 17, 5, 40, 1, 9, 25, 3, 12, 33)]
+    ids = encoder.tokenize(texts)
+    rows = np.array([4, 1, 9, 0, 7, 2, 10, 5, 3, 8, 6, 1])   # unsorted, one text twice
+    assert len(rows) > CHUNK_TEXTS   # at least two chunks
+    network = HuggingFaceForward(encoder.model).eval()   # no dropout: comparable forwards
+    chunked = ContrastiveTuner()._encode(encoder, network, ids, rows, 0)
+    input_ids, mask = pad_batch([ids[i] for i in rows], 0)
+    with torch.no_grad():
+        whole = encoder.pool(network(input_ids, mask), mask)
+    assert chunked.requires_grad and chunked.shape == whole.shape
+    assert torch.allclose(chunked.detach(), whole, atol=1e-4)
