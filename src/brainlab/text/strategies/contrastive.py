@@ -16,7 +16,6 @@ class ContrastiveStrategy(FeaturesStrategy):
     def fit(self, texts, y, classes, validation=None):
         from ..contrastive import ContrastiveTuner, contrastive_steps
         from ..distributed import training_device
-        from ..encoders import native_bf16
 
         args = self.args
         self.encoder = self.make_encoder("fp32")
@@ -29,7 +28,7 @@ class ContrastiveStrategy(FeaturesStrategy):
                                  objective=self.objective, seed=self.seed,
                                  verbose=self.verbose,
                                  device=training_device(self.args.device),
-                                 bf16=args.contrastive_bf16 and native_bf16())
+                                 bf16=args.contrastive_bf16)
         history = tuner.fit(self.encoder, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenizer.pad_token_id or 0)
         self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
