@@ -139,17 +139,24 @@ def test_bad_api_input():
         classifier.fit(["a", "b"], ["x", "x"])
 
 
-def test_lean_bert_forward_matches_hugging_face(encoder):
+@pytest.mark.parametrize("packed", [True, False])
+def test_lean_bert_forward_matches_hugging_face(encoder, packed):
+    """Packed (the padding cut out of every matrix product) or padded, the lean forward
+    gives Hugging Face's token states."""
     import torch
 
     from brainlab.text.encoders import pad_batch
-    from brainlab.text.fastbert import FastBert, supports
+    from brainlab.text.fastbert import PACK_BELOW, FastBert, supports
 
     model = encoder.model
     assert supports(model)
-    input_ids, mask = pad_batch(encoder.tokenize(["a short one", "a somewhat longer text " * 9]))
+    input_ids, mask = pad_batch(encoder.tokenize(["a short one", "a somewhat longer text " * 9,
+                                                  "a middle one, neither"]))
+    assert mask.float().mean() < PACK_BELOW   # a batch the packed forward takes
+    lean = FastBert(model)
+    lean.packed = packed
     with torch.inference_mode():
-        ours = FastBert(model)(input_ids, mask)
+        ours = lean(input_ids, mask)
         theirs = model(input_ids=input_ids, attention_mask=mask,
                        token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
     difference = ((ours - theirs) * mask[..., None]).abs().max()

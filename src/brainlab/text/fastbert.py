@@ -12,6 +12,9 @@ import torch
 from torch.nn import functional as F
 
 
+PACK_BELOW = 0.85   # pack a batch whose real tokens fill less than this of its grid
+
+
 def supports(model):
     config = model.config
     return (config.model_type == "bert" and config.hidden_act == "gelu"
@@ -35,20 +38,33 @@ class FastBertLayer(torch.nn.Module):
         self.output_norm = layer.output.LayerNorm
         self.heads = heads
 
-    def forward(self, hidden, mask):
-        batch, length, width = hidden.shape
+    def forward(self, hidden, mask, rows=None):
+        """hidden: (batch, length, width), or with `rows` the (tokens, width) states of the
+        real tokens only, `rows` being their flat positions in the (batch, length) grid."""
+        batch, length = mask.shape[0], mask.shape[-1]
+        width = hidden.shape[-1]
         head_width = width // self.heads
-        q, k, v = (self.qkv(hidden).view(batch, length, 3, self.heads, head_width)
-                   .permute(2, 0, 3, 1, 4))
+        qkv = self.qkv(hidden)
+        if rows is not None:   # attention needs the grid: scatter in, compute, gather out
+            qkv = qkv.new_zeros(batch * length, 3 * width).index_copy_(0, rows, qkv)
+        q, k, v = qkv.view(batch, length, 3, self.heads, head_width).permute(2, 0, 3, 1, 4)
         context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
                                                  scale=1.0 / math.sqrt(head_width))
         context = context.transpose(1, 2).reshape(batch, length, width)
+        if rows is not None:
+            context = context.view(batch * length, width).index_select(0, rows)
         hidden = self.attention_norm(self.attention_out(context) + hidden)
         return self.output_norm(self.output(F.gelu(self.intermediate(hidden))) + hidden)
 
 
 class FastBert(torch.nn.Module):
-    """last_hidden_state of a BertModel, for input_ids and an attention mask of 0/1."""
+    """last_hidden_state of a BertModel, for input_ids and an attention mask of 0/1.
+
+    A batch of texts of mixed lengths is packed: every Linear, GELU and LayerNorm runs on
+    the real tokens only, and only attention sees the padded grid. A server's batch of 16
+    one-sentence requests in arrival order is about half padding; packed, bf16 MiniLM
+    classifies 1.3-1.7x more of them per second (2 cores). Length-sorted batches, nearly
+    free of padding, run as they are."""
 
     def __init__(self, model):
         super().__init__()
@@ -60,16 +76,31 @@ class FastBert(torch.nn.Module):
         self.layers = torch.nn.ModuleList(
             FastBertLayer(layer, model.config.num_attention_heads)
             for layer in model.encoder.layer)
+        self.packed = True   # False: always the padded grid (for comparison)
         self.eval()
 
     def forward(self, input_ids, attention_mask):
-        length = input_ids.shape[1]
+        batch, length = input_ids.shape
+        mask = attention_mask[:, None, None, :].bool()
+        if self.packed and int(attention_mask.sum()) < PACK_BELOW * attention_mask.numel():
+            return self._packed(input_ids, attention_mask, mask)
         hidden = self.word(input_ids) + self.position.weight[:length] + self.token_type.weight[0]
         hidden = self.norm(hidden)
-        mask = attention_mask[:, None, None, :].bool()
         for layer in self.layers:
             hidden = layer(hidden, mask)
         return hidden
+
+    def _packed(self, input_ids, attention_mask, mask):
+        batch, length = input_ids.shape
+        rows = attention_mask.reshape(-1).nonzero().squeeze(1)
+        positions = rows % length
+        hidden = (self.word(input_ids.reshape(-1).index_select(0, rows))
+                  + self.position.weight.index_select(0, positions) + self.token_type.weight[0])
+        hidden = self.norm(hidden)
+        for layer in self.layers:
+            hidden = layer(hidden, mask, rows)
+        return hidden.new_zeros(batch * length, hidden.shape[-1]).index_copy_(
+            0, rows, hidden).view(batch, length, -1)
 
 
 class HuggingFaceForward(torch.nn.Module):
