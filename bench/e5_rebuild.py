@@ -34,14 +34,14 @@ def main():
         ours = encoder.encode(texts)
         ours_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        theirs = engine.passage(texts)
+        theirs = engine.query(texts)
         theirs_seconds = time.perf_counter() - started
         counts = np.array([engine.token_count(t) for t in texts])
         fits = counts <= 512
         cosine = np.sum(ours * theirs, axis=1)[fits]
         encoder._backend.no_truncation()   # count all of each text, as token_count does
         ours_counts = np.array([len(e.ids) for e in encoder._backend.encode_batch(
-            [encoder.prefix + t for t in texts])])
+            ["passage: " + t for t in texts])])   # the prompt token_count counts with
         encoder._backend.enable_truncation(encoder.max_length)
         print(f"| {name} | {len(texts)} | {fits.sum()} | {cosine.min():.4f} | "
               f"{cosine.mean():.4f} | {np.mean(ours_counts == counts):.3f} | "

