@@ -1,19 +1,24 @@
-"""`brainlab text serve` under load: bounded async clients (httpx) against 127.0.0.1 at
+"""`brainlab text serve` under load: bounded async clients against 127.0.0.1 at
 concurrency 1, 8 and 32, with dynamic batching on and off; the served throughput as a
 fraction of offline `predict_proba` on the same texts; and a soak run with malformed
 requests mixed in that checks every answer against the offline label of its own text.
 
 Each request carries one short text (movie-sentences' test part). The server and the
-clients share this machine's cores, so the clients' own CPU time is in every figure.
+clients share this machine's cores, so the clients' own CPU time is in every figure. Two
+load generators are measured: httpx's AsyncClient, and bare keep-alive HTTP/1.1 over
+asyncio streams, which leaves the server more of the cores (the client cores column says
+how much each took). The soak uses httpx.
 Targets (issue 11): at concurrency 32 batching gives >= 2x one-request-one-forward and
 >= 70 % of offline throughput; p50 < 10 ms at concurrency 1; the soak loses nothing.
 
     python bench/serve_load.py [--model DIR] [--requests 600] [--concurrency 1,8,32]
-                               [--wait-ms 0,5] [--soak 20000] [--precision P]
+                               [--wait-ms 0,5] [--clients httpx,streams] [--soak 20000]
+                               [--precision P]
 """
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import socket
@@ -74,30 +79,78 @@ def counters(url):
     return health["batches"], health["texts"]
 
 
-async def load(url, bodies, concurrency):
-    """Send every body with at most `concurrency` in flight; (latencies s, wall s,
+async def load(url, bodies, concurrency, client="httpx"):
+    """Send every body with at most `concurrency` in flight, by `client` ("httpx", or
+    "streams": bare keep-alive HTTP/1.1 over asyncio streams); (latencies s, wall s,
     [(status, json or None)] in the order of bodies)."""
-    import httpx
-
+    send = {"httpx": httpx_sender, "streams": stream_sender}[client]
     answers, latencies = [None] * len(bodies), [None] * len(bodies)
     queue = iter(range(len(bodies)))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+    async with send(url, concurrency) as post:
         async def worker():
-            for i in queue:
-                started = time.perf_counter()
-                response = await client.post("/predict", content=bodies[i],
-                                             headers={"content-type": "application/json"})
-                latencies[i] = time.perf_counter() - started
-                try:
-                    answers[i] = (response.status_code, response.json())
-                except ValueError:
-                    answers[i] = (response.status_code, None)
+            async with post() as one:
+                for i in queue:
+                    started = time.perf_counter()
+                    status, content = await one(bodies[i])
+                    latencies[i] = time.perf_counter() - started
+                    try:
+                        answers[i] = (status, json.loads(content))
+                    except ValueError:
+                        answers[i] = (status, None)
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
     return np.array(latencies), wall, answers
+
+
+@contextlib.asynccontextmanager
+async def httpx_sender(url, concurrency):
+    """httpx's AsyncClient, a pool of `concurrency` keep-alive connections."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+        @contextlib.asynccontextmanager
+        async def connection():
+            async def post(payload):
+                response = await client.post("/predict", content=payload,
+                                             headers={"content-type": "application/json"})
+                return response.status_code, response.content
+            yield post
+
+        yield connection
+
+
+@contextlib.asynccontextmanager
+async def stream_sender(url, concurrency):
+    """One keep-alive connection per worker, each request written as bytes and its answer
+    read by Content-Length: a client that costs the shared cores far less CPU per request
+    than httpx (whose HTTP/1.1 is pure Python), so that the server's own rate shows."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+
+    @contextlib.asynccontextmanager
+    async def connection():
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+
+        async def post(payload):
+            writer.write(b"POST /predict HTTP/1.1\r\nhost: %s\r\ncontent-type: "
+                         b"application/json\r\ncontent-length: %d\r\n\r\n%s"
+                         % (parts.netloc.encode(), len(payload), payload))
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            length = next(int(line.split(":", 1)[1]) for line in lines
+                          if line.lower().startswith("content-length:"))
+            return int(lines[0].split()[1]), await reader.readexactly(length)
+
+        try:
+            yield post
+        finally:
+            writer.close()
+
+    yield connection
 
 
 def sequential(url, bodies):
@@ -133,6 +186,8 @@ def main():
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--wait-ms", default="0,5", help="batching windows to measure")
+    parser.add_argument("--clients", default="httpx,streams",
+                        help="load generators: httpx's AsyncClient and/or bare asyncio streams")
     parser.add_argument("--soak", type=int, default=20000, help="soak requests (0: none)")
     parser.add_argument("--precision", choices=("fp32", "bf16", "int8"),
                         help="the server's and the offline run's (default: what "
@@ -140,6 +195,7 @@ def main():
     args = parser.parse_args()
     from brainlab.text.encoders import native_bf16
 
+    clients = args.clients.split(",")
     precision = args.precision or ("bf16" if native_bf16() else "fp32")
 
     from brainlab.text import TextClassifier
@@ -162,9 +218,9 @@ def main():
         print(f"{Path(model).name} ({precision}): {len(sample)} requests of one text each "
               f"(mean {np.mean([len(t.split()) for t in sample]):.0f} words); offline "
               f"predict_proba on the same texts: {offline_rate:.0f} texts/s\n")
-        print("| batching | concurrency | texts/s | p50 ms | p95 ms | p99 ms | "
+        print("| batching | client | concurrency | texts/s | p50 ms | p95 ms | p99 ms | "
               "of offline | texts per forward | server cores | client cores |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         bodies = [body(t) for t in sample]
         rates, per_forward_at = {}, {}
         modes = [("off", ["--no-batching"])] + [
@@ -172,19 +228,20 @@ def main():
         for mode, flags in modes:
             with server(model, *options, *flags) as (url, pid):
                 asyncio.run(load(url, bodies[:32], 4))   # warm-up
-                for concurrency in [int(c) for c in args.concurrency.split(",")]:
+                for concurrency, client in itertools.product(
+                        [int(c) for c in args.concurrency.split(",")], clients):
                     before = counters(url)
                     cpu = cpu_seconds(pid), time.process_time()
-                    latencies, wall, _ = asyncio.run(load(url, bodies, concurrency))
+                    latencies, wall, _ = asyncio.run(load(url, bodies, concurrency, client))
                     server_cores = (cpu_seconds(pid) - cpu[0]) / wall
                     client_cores = (time.process_time() - cpu[1]) / wall
                     after = counters(url)
                     per_forward = (after[1] - before[1]) / max(1, after[0] - before[0])
                     rate = len(bodies) / wall
-                    rates[mode, concurrency] = rate
-                    per_forward_at[mode, concurrency] = per_forward
+                    rates[mode, client, concurrency] = rate
+                    per_forward_at[mode, client, concurrency] = per_forward
                     p50, p95, p99 = np.percentile(latencies * 1000, [50, 95, 99])
-                    print(f"| {mode} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
+                    print(f"| {mode} | {client} | {concurrency} | {rate:.0f} | {p50:.1f} | {p95:.1f} | "
                           f"{p99:.1f} | {rate / offline_rate:.0%} | {per_forward:.1f} | "
                           f"{server_cores:.2f} | {client_cores:.2f} |", flush=True)
         with server(model, *options) as (url, _):
@@ -200,20 +257,20 @@ def main():
               f"batching: p50 {p50:.1f} ms, p95 {p95:.1f} ms; the model alone in this "
               f"process (predict_proba of one text): p50 {np.median(alone) * 1000:.1f} ms")
         top = max(int(c) for c in args.concurrency.split(","))
-        best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, top])
-        size = max(1, round(per_forward_at[best, top]))
-        started = time.perf_counter()
-        for start in range(0, len(sample), size):
-            classifier.predict_proba(sample[start:start + size])
-        ceiling = len(sample) / (time.perf_counter() - started)
-        print(f"the model alone, fed batches of {size} texts in arrival order (what the "
-              f"server forms at concurrency {top}): {ceiling:.0f} texts/s, "
-              f"{ceiling / offline_rate:.0%} of offline (which sorts all texts by length); "
-              f"served at {top}: {rates[best, top] / ceiling:.0%} of that")
-        print(f"\nat concurrency {top}: batching ({best}) {rates[best, top]:.0f} texts/s vs "
-              f"one request per forward {rates['off', top]:.0f}: "
-              f"{rates[best, top] / rates['off', top]:.2f}x; {rates[best, top] / offline_rate:.0%}"
-              f" of offline")
+        for client in clients:
+            best = max((m for m, _ in modes[1:]), key=lambda m: rates[m, client, top])
+            size = max(1, round(per_forward_at[best, client, top]))
+            started = time.perf_counter()
+            for start in range(0, len(sample), size):
+                classifier.predict_proba(sample[start:start + size])
+            ceiling = len(sample) / (time.perf_counter() - started)
+            rate, off = rates[best, client, top], rates["off", client, top]
+            print(f"\n{client} clients at concurrency {top}: batching ({best}) {rate:.0f} "
+                  f"texts/s vs one request per forward {off:.0f}: {rate / off:.2f}x; "
+                  f"{rate / offline_rate:.0%} of offline. The model alone, fed batches of "
+                  f"{size} texts in arrival order (what the server forms): {ceiling:.0f} "
+                  f"texts/s, {ceiling / offline_rate:.0%} of offline (which sorts all texts "
+                  f"by length); served: {rate / ceiling:.0%} of that")
         if args.soak:
             soak(model, options, texts, classifier, args.soak)
 

@@ -45,6 +45,33 @@ def test_concurrent_requests_share_batches_and_each_gets_its_own_rows():
     assert len(model.batches) < 10          # gathered, not one forward per request
 
 
+def test_a_lone_client_never_waits_for_the_window():
+    """One request at a time: each is answered at once, not after the 300 ms window; the
+    window comes back when requests arrive together."""
+    model = Recorder()
+
+    async def lone_then_together(batcher):
+        await batcher.start()
+        try:
+            waits = []
+            for i in range(3):
+                started = time.perf_counter()
+                await batcher.submit([str(i)])
+                waits.append(time.perf_counter() - started)
+            first = asyncio.gather(*(batcher.submit([str(i)]) for i in range(4)))
+            await first
+            started = time.perf_counter()
+            await asyncio.gather(batcher.submit(["7"]))
+            return waits, time.perf_counter() - started
+        finally:
+            await batcher.stop()
+
+    waits, after_load = run(lone_then_together(DynamicBatcher(model, max_wait_ms=300)))
+    assert max(waits) < 0.15
+    assert model.batches[:4] == [1, 1, 1, 4]
+    assert after_load >= 0.25   # the batch of 4 put it under load: the window applied
+
+
 def test_without_batching_every_request_is_its_own_forward():
     model = Recorder()
     answers = run(serve(DynamicBatcher(model, enabled=False), [["1"], ["2"], ["3"]]))

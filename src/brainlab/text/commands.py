@@ -104,10 +104,10 @@ def register(subparsers):
                            "of the labels on short texts and is as fast as bf16 here)")
     precision.add_argument("--int8", action="store_const", dest="precision", const="int8",
                            help="the same as --precision int8")
-    serve.add_argument("--max-wait-ms", type=non_negative_float, default=0.0,
+    serve.add_argument("--max-wait-ms", type=non_negative_float, default=5.0,
                        help="how long a batch waits for more requests once the model is "
-                       "free (default 0: requests that arrive during a forward form the "
-                       "next batch)")
+                       "free, only while requests come in together (default 5; 0: the "
+                       "requests that arrived during a forward form the next batch)")
     serve.add_argument("--max-batch-tokens", type=positive_int, default=4096,
                        help="a batch closes once it holds this many tokens (default 4096)")
     serve.add_argument("--no-batching", action="store_true",

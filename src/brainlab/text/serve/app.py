@@ -94,14 +94,15 @@ def memory_trimmer(every=50):
     return trim
 
 
-def create_app(model_dir, precision=None, max_wait_ms=0.0, max_batch_tokens=4096,
+def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096,
                batching=True, max_texts=MAX_TEXTS, max_body_bytes=MAX_BODY_BYTES,
                max_file_bytes=MAX_FILE_BYTES, classifier=None):
     """An ASGI app serving the model saved in `model_dir` (or an already loaded
     `classifier`, with `model_dir` its saved directory); `precision` None keeps the saved
     one. A batch is formed whenever the model is free, from the requests that queued
-    meanwhile, waiting up to `max_wait_ms` for more (0, the default, measured best in
-    bench/serve_load.py) and closing at `max_batch_tokens`."""
+    meanwhile, waiting up to `max_wait_ms` for more while requests come in together (5, the
+    default, measured best at 8 and 32 clients in bench/serve_load.py) and closing at
+    `max_batch_tokens`."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse, Response

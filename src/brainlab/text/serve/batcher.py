@@ -37,7 +37,9 @@ class DynamicBatcher:
 
     A batch closes `max_wait_ms` after its first request arrived, or as soon as the next
     request would take it past `max_batch_tokens` (as counted by `count_tokens`), whichever
-    comes first. ``enabled=False`` runs one request per forward: the baseline that batching
+    comes first. The window is kept only under load, when the batch before gathered more
+    than one request: a lone client (one request at a time) never waits for company that
+    cannot come. ``enabled=False`` runs one request per forward: the baseline that batching
     is measured against.
     """
 
@@ -53,6 +55,7 @@ class DynamicBatcher:
         self.max_batch_tokens = int(max_batch_tokens)
         self.enabled = enabled
         self.batches = self.texts = 0     # counters, for /health and the tests
+        self._under_load = False            # the last batch gathered more than one request
         self._queue = collections.deque()   # requests in arrival order
         self._arrived = None                # set whenever the queue gains a request
         self._worker = None
@@ -109,12 +112,13 @@ class DynamicBatcher:
         batch, tokens = [first], first.tokens
         if not self.enabled:
             return batch
-        deadline = first.queued_at + self.max_wait
+        deadline = first.queued_at + (self.max_wait if self._under_load else 0.0)
         while True:
             remaining = deadline - time.perf_counter()
             if not self._queue and remaining > 0:
                 await self._next_arrival(remaining)
             if not self._queue or tokens + self._queue[0].tokens > self.max_batch_tokens:
+                self._under_load = len(batch) > 1
                 return batch
             request = self._queue.popleft()
             batch.append(request)
