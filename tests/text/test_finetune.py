@@ -34,3 +34,17 @@ def test_with_few_labels_finetune_keeps_the_probe(small_data, tmp_path):
     assert not (tmp_path / "model" / "encoder").exists()
     np.testing.assert_allclose(TextClassifier.load(tmp_path / "model").predict_proba(texts),
                                tuned.predict_proba(texts), rtol=1e-5, atol=1e-6)
+
+
+def test_a_small_training_part_gets_smaller_steps_for_longer():
+    import pytest
+
+    from brainlab.text.training import TrainingArguments
+
+    auto = TrainingArguments()
+    assert auto.finetune_schedule(319) == (8, 2e-5)
+    assert auto.finetune_schedule(320) == (2, 1e-4)
+    assert TrainingArguments(finetune_epochs=3).finetune_schedule(50) == (3, 2e-5)
+    assert TrainingArguments(finetune_learning_rate=5e-5).finetune_schedule(5000) == (2, 5e-5)
+    with pytest.raises(ValueError, match="finetune_epochs must be a positive number or None"):
+        TrainingArguments(finetune_epochs=0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..arguments import fraction, non_negative_float, non_negative_int, port, positive_int
+from ..arguments import (fraction, non_negative_float, non_negative_int, port, positive_float,
+                         positive_int)
 
 DEMOS = {
     "bbc-news": {"about": "BBC News (2,225 articles, 5 topics)", "encoder": None,
@@ -42,6 +43,12 @@ def register(subparsers):
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="where finetune and contrastive train (default auto: a GPU when "
                        "one is visible, else the CPU); the model is saved for the CPU")
+    train.add_argument("--finetune-epochs", type=positive_int, default=None,
+                       help="finetune: epochs (default 2, or 8 on fewer than 320 training "
+                       "texts)")
+    train.add_argument("--finetune-learning-rate", type=positive_float, default=None,
+                       help="finetune: the encoder's learning rate (default 1e-4, or 2e-5 on "
+                       "fewer than 320 training texts)")
     train.add_argument("--checkpoint-dir", type=Path, default=None,
                        help="finetune: a checkpoint after every epoch here (default: "
                        "OUT.checkpoint beside --out; removed once the model is saved)")
@@ -196,6 +203,8 @@ def _train(args, rank):
         say(f"a checkpoint after every epoch in {checkpoints} (if interrupted, continue with "
             f"--resume {checkpoints})")
     training = TrainingArguments(device=args.device, resume=args.resume is not None,
+                                 finetune_epochs=args.finetune_epochs,
+                                 finetune_learning_rate=args.finetune_learning_rate,
                                  checkpoint_dir=None if checkpoints is None else str(checkpoints))
     classifier = TextClassifier(strategy=args.strategy, encoder=args.encoder, seed=args.seed,
                                 precision="int8" if args.int8 else "fp32",

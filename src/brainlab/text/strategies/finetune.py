@@ -37,8 +37,9 @@ class FineTuneStrategy(FeaturesStrategy):
             self.ready_for_inference()
             return self
         network = ClassifierNetwork(self.encoder, self.head, self.mean, self.std)
-        tuner = FineTuner(epochs=self.args.finetune_epochs,
-                          learning_rate=self.args.finetune_learning_rate,
+        epochs, learning_rate = self.args.finetune_schedule(len(texts))
+        self.info["finetune_schedule"] = f"{epochs} epochs at learning rate {learning_rate:g}"
+        tuner = FineTuner(epochs=epochs, learning_rate=learning_rate,
                           batch_size=self.args.finetune_batch_size, seed=self.seed,
                           verbose=self.verbose, device=training_device(self.args.device),
                           checkpoint_dir=self.args.checkpoint_dir, resume=self.args.resume)
