@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from tqdm.auto import tqdm
 
@@ -43,6 +44,7 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
     `encoder_budgets` limits finetune and contrastive to some budgets: a list for both, a
     dict per strategy, or None for all. `test_per_class` scores on a fixed sample of the
     test part (each model that trains the encoder must encode the whole test part)."""
+    out_dir = Path(out_dir)
     for strategy in strategies:
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected some of {STRATEGIES}")
