@@ -38,7 +38,7 @@ NAME = "multilingual-e5-small"
 # clustering) and "passage: " for documents to be retrieved. Measured with a logistic
 # regression on frozen vectors, 8 / 32 labels per class (3 seeds), "query: " gained 2.4 /
 # 2.3 points on the Chinese reviews, 2.5 / 1.8 on tweets-sentiment and 0.2 / -0.1 on
-# movie-sentences; with 128-256 per class, +0.3, +0.8 and 0.0.
+# movie-sentences; with 256 per class, +0.5, +0.8 and 0.0 (bench/e5_prompt.py).
 PREFIX = "query: "
 LAYOUT = 2          # 2: "query: " by default (1, unmarked, defaulted to "passage: ")
 MANIFEST = "brainlab-rebuild.json"
