@@ -80,7 +80,7 @@ class FastBert(torch.nn.Module):
         self.eval()
 
     def forward(self, input_ids, attention_mask):
-        batch, length = input_ids.shape
+        length = input_ids.shape[1]
         mask = attention_mask[:, None, None, :].bool()
         if self.packed and int(attention_mask.sum()) < PACK_BELOW * attention_mask.numel():
             return self._packed(input_ids, attention_mask, mask)
