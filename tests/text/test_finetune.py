@@ -48,3 +48,51 @@ def test_a_small_training_part_gets_smaller_steps_for_longer():
     assert TrainingArguments(finetune_learning_rate=5e-5).finetune_schedule(5000) == (2, 5e-5)
     with pytest.raises(ValueError, match="finetune_epochs must be a positive number or None"):
         TrainingArguments(finetune_epochs=0)
+
+
+
+def test_the_word_embeddings_stay_pretrained_unless_asked_and_the_rest_trains(small_data):
+    import torch
+
+    from brainlab.text.finetune import ClassifierNetwork
+
+    texts, labels = small_data
+    probe = TextClassifier(strategy="features", seed=0).fit(texts, labels)
+    strategy = probe.strategy_
+    model = strategy.encoder.model
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    words = model.get_input_embeddings().weight
+    word_key = next(k for k, v in model.state_dict().items() if v.data_ptr() == words.data_ptr())
+    ids = strategy.encoder.tokenize(texts)
+    y = np.array([probe.classes_.index(label) for label in labels])
+    for train_words in (False, True):
+        model.load_state_dict(start)
+        network = ClassifierNetwork(strategy.encoder, strategy.head, strategy.mean, strategy.std)
+        FineTuner(epochs=1, verbose=0, bf16=True, train_word_embeddings=train_words).fit(
+            network, ids, y, None, None)   # no validation: the last epoch is kept
+        after = model.state_dict()
+        assert torch.equal(after[word_key], start[word_key]) is not train_words
+        assert any(not torch.equal(after[k], start[k]) for k in start if "attention" in k)
+        assert words.requires_grad   # handed back as it came
+
+
+def test_a_multilingual_vocabulary_stays_frozen_by_default_and_switches_are_checked():
+    import pytest
+    from transformers import BertConfig, BertModel
+
+    from brainlab.text.finetune import word_embeddings_trained
+    from brainlab.text.training import TrainingArguments
+
+    def bert(vocabulary):
+        return BertModel(BertConfig(vocab_size=vocabulary, hidden_size=32, num_hidden_layers=2,
+                                    num_attention_heads=2, intermediate_size=64))
+
+    assert word_embeddings_trained(bert(1_000))             # a small table: trained
+    assert not word_embeddings_trained(bert(250_000))       # most of the model: frozen
+    assert word_embeddings_trained(bert(250_000), asked=True)
+    assert not word_embeddings_trained(bert(1_000), asked=False)
+    with pytest.raises(ValueError, match="finetune_bf16 must be True or False, got 'yes'"):
+        TrainingArguments(finetune_bf16="yes")
+    with pytest.raises(ValueError, match="finetune_word_embeddings must be True or False or "
+                                         "None, got 1"):
+        TrainingArguments(finetune_word_embeddings=1)

@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 DEVICES = ("auto", "cpu", "cuda")
-_NOT_NUMBERS = ("device", "checkpoint_dir", "resume", "contrastive_bf16")
-_AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate")   # None: chosen
+_SWITCHES = ("resume", "contrastive_bf16", "finetune_bf16", "finetune_word_embeddings")
+_NOT_NUMBERS = ("device", "checkpoint_dir") + _SWITCHES
+_AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate",   # None: chosen
+         "finetune_word_embeddings")
 FINETUNE = {"epochs": 2, "learning_rate": 1e-4}
 FINETUNE_SMALL = {"epochs": 8, "learning_rate": 2e-5}
 
@@ -40,6 +42,12 @@ class TrainingArguments:
     finetune_learning_rate: float | None = None
     finetune_batch_size: int = 32
     finetune_small_texts: int = 320
+    # finetune: bf16 autocast where the CPU multiplies bfloat16 natively (1.4x faster per
+    # epoch, the same accuracy: bench/finetune_speed.py); whether the word-embedding table
+    # trains (None: unless it is over two thirds of the encoder, as in a multilingual one;
+    # see finetune.word_embeddings_trained)
+    finetune_bf16: bool = True
+    finetune_word_embeddings: bool | None = None
     # contrastive: steps = clip(contrastive_epochs * texts / min(batch, texts), min, max);
     # each batch holds up to `batch` texts (a lone text of its class twice, as two dropout
     # views). Measured with two views of every text in batches of 16 on movie-sentences
@@ -71,6 +79,11 @@ class TrainingArguments:
                 continue
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"TrainingArguments.{name} must be a positive number"
+                                 f"{' or None' if name in _AUTO else ''}, got {value!r}")
+        for name in _SWITCHES:
+            value = getattr(self, name)
+            if not isinstance(value, bool) and not (value is None and name in _AUTO):
+                raise ValueError(f"TrainingArguments.{name} must be True or False"
                                  f"{' or None' if name in _AUTO else ''}, got {value!r}")
         if not 0 < self.validation_fraction < 1:
             raise ValueError(f"TrainingArguments.validation_fraction must be in (0, 1), got "

@@ -42,7 +42,9 @@ class FineTuneStrategy(FeaturesStrategy):
         tuner = FineTuner(epochs=epochs, learning_rate=learning_rate,
                           batch_size=self.args.finetune_batch_size, seed=self.seed,
                           verbose=self.verbose, device=training_device(self.args.device),
-                          checkpoint_dir=self.args.checkpoint_dir, resume=self.args.resume)
+                          checkpoint_dir=self.args.checkpoint_dir, resume=self.args.resume,
+                          bf16=self.args.finetune_bf16,
+                          train_word_embeddings=self.args.finetune_word_embeddings)
         tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenize(validation[0]), np.asarray(validation[1]))
