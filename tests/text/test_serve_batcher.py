@@ -145,6 +145,34 @@ def test_the_event_loop_answers_while_a_batch_runs():
     assert run(scenario())
 
 
+def test_the_model_takes_its_next_batch_while_the_event_loop_is_busy():
+    started = []
+
+    def model(texts):
+        started.append(time.perf_counter())
+        time.sleep(0.05)
+        return np.array([[float(t)] for t in texts])
+
+    async def scenario():
+        batcher = DynamicBatcher(model)
+        await batcher.start()
+        try:
+            first = asyncio.ensure_future(batcher.submit(["1"]))
+            await asyncio.sleep(0.01)                  # the first batch is running
+            second = asyncio.ensure_future(batcher.submit(["2"]))
+            await asyncio.sleep(0)                     # queued behind it
+            time.sleep(0.3)                            # the loop busy with something else
+            freed = time.perf_counter()
+            answers = await asyncio.gather(first, second)
+            return freed, answers
+        finally:
+            await batcher.stop()
+
+    freed, answers = run(scenario())
+    assert [a[0, 0] for a in answers] == [1.0, 2.0]
+    assert len(started) == 2 and started[1] < freed - 0.1   # not held up by the loop
+
+
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="max_wait_ms"):
         DynamicBatcher(Recorder(), max_wait_ms=-1)

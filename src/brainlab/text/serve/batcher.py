@@ -4,13 +4,16 @@ classified in one forward pass.
 
 Under load, queueing rather than compute dominates a model server's latency, and one
 batched forward of n texts costs far less than n forwards of one (text-embeddings-inference,
-Ray Serve and BentoML batch the same way). The model runs in one worker thread, so the event
-loop keeps answering (``/health`` included) while a batch is computed.
+Ray Serve and BentoML batch the same way). The model runs in one worker thread, which takes
+its next batch from the queue itself as soon as it is free: the event loop only queues
+requests and hands the answers back, and keeps answering (``/health`` included) while a
+batch is computed.
 """
 from __future__ import annotations
 
 import asyncio
 import collections
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,8 +60,9 @@ class DynamicBatcher:
         self.batches = self.texts = 0     # counters, for /health and the tests
         self._under_load = False            # the last batch gathered more than one request
         self._queue = collections.deque()   # requests in arrival order
-        self._arrived = None                # set whenever the queue gains a request
-        self._worker = None
+        self._ready = threading.Condition()  # guards the queue; notified on each arrival
+        self._stopping = False
+        self._loop = self._pulling = None
         # the one thread that runs the model (see model_thread()); when given, the caller's
         self._executor, self._owns_executor = executor, executor is None
 
@@ -68,81 +72,86 @@ class DynamicBatcher:
         return f"DynamicBatcher({mode})"
 
     async def start(self):
-        self._arrived = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
         if self._executor is None:
             self._executor = model_thread()
-        self._worker = asyncio.create_task(self._run())
+        self._pulling = self._executor.submit(self._pull)
 
     async def stop(self):
-        if self._worker is not None:
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
+        with self._ready:
+            self._stopping = True
+            self._ready.notify_all()
+        if self._pulling is not None:
+            await asyncio.wrap_future(self._pulling)
         if self._executor is not None and self._owns_executor:
             self._executor.shutdown(wait=True)
             self._executor = None
-        self._worker = None
+        self._pulling = None
 
     async def submit(self, texts):
         """The rows `predict` gives for `texts`, computed in a batch with other requests."""
-        if self._arrived is None:
+        if self._pulling is None:
             raise RuntimeError("the batcher is not started; await start() first")
-        future = asyncio.get_running_loop().create_future()
-        self._queue.append(_Request(list(texts), self.count_tokens(texts), future))
-        self._arrived.set()
+        future = self._loop.create_future()
+        with self._ready:
+            self._queue.append(_Request(list(texts), self.count_tokens(texts), future))
+            self._ready.notify()
         return await future
 
-    async def _next_arrival(self, timeout=None):
-        """Wait until the queue is not empty (or `timeout` seconds pass)."""
-        while not self._queue:
-            self._arrived.clear()
-            try:
-                await asyncio.wait_for(self._arrived.wait(), timeout)
-            except asyncio.TimeoutError:
-                return
-
-    async def _gather(self):
-        """One batch: the oldest waiting request, then the next ones in arrival order until
-        the window or the budget closes it (a request that would overflow the budget opens
-        the next batch instead)."""
-        await self._next_arrival()
-        first = self._queue.popleft()
-        batch, tokens = [first], first.tokens
-        if not self.enabled:
-            return batch
-        deadline = first.queued_at + (self.max_wait if self._under_load else 0.0)
-        while True:
-            remaining = deadline - time.perf_counter()
-            if not self._queue and remaining > 0:
-                await self._next_arrival(remaining)
-            if not self._queue or tokens + self._queue[0].tokens > self.max_batch_tokens:
-                self._under_load = len(batch) > 1
+    def _gather(self):
+        """One batch (None once stopping): the oldest waiting request, then the next ones in
+        arrival order until the window or the budget closes it (a request that would
+        overflow the budget opens the next batch instead). Runs in the model thread."""
+        with self._ready:
+            while not self._queue and not self._stopping:
+                self._ready.wait()
+            if self._stopping:
+                return None
+            first = self._queue.popleft()
+            batch, tokens = [first], first.tokens
+            if not self.enabled:
                 return batch
-            request = self._queue.popleft()
-            batch.append(request)
-            tokens += request.tokens
+            deadline = first.queued_at + (self.max_wait if self._under_load else 0.0)
+            while True:
+                remaining = deadline - time.perf_counter()
+                if not self._queue and remaining > 0 and not self._stopping:
+                    self._ready.wait(remaining)
+                    continue
+                if not self._queue or tokens + self._queue[0].tokens > self.max_batch_tokens:
+                    self._under_load = len(batch) > 1
+                    return batch
+                request = self._queue.popleft()
+                batch.append(request)
+                tokens += request.tokens
 
-    async def _run(self):
-        loop = asyncio.get_running_loop()
+    def _pull(self):
+        """The model thread's loop: gather a batch, classify it, hand the rows back to the
+        event loop, and gather the next without waiting for the loop to get round to it."""
         while True:
-            batch = await self._gather()
+            batch = self._gather()
+            if batch is None:
+                return
             batch = [r for r in batch if not r.future.cancelled()]   # clients that left
             if not batch:
                 continue
             texts = [text for request in batch for text in request.texts]
             try:
-                rows = await loop.run_in_executor(self._executor, self.predict, texts)
-            except Exception as error:   # noqa: BLE001  a bad batch fails its requests only
-                for request in batch:
-                    if not request.future.done():
-                        request.future.set_exception(error)
-                continue
-            self.batches += 1
-            self.texts += len(texts)
-            start = 0
-            for request in batch:
-                if not request.future.done():
+                rows, error = self.predict(texts), None
+            except Exception as problem:   # noqa: BLE001  a bad batch fails its requests only
+                rows, error = None, problem
+            else:
+                self.batches += 1
+                self.texts += len(texts)
+            self._loop.call_soon_threadsafe(self._answer, batch, rows, error)
+
+    @staticmethod
+    def _answer(batch, rows, error):
+        start = 0
+        for request in batch:
+            if not request.future.done():
+                if error is not None:
+                    request.future.set_exception(error)
+                else:
                     request.future.set_result(rows[start:start + len(request.texts)])
-                start += len(request.texts)
+            start += len(request.texts)
