@@ -102,7 +102,7 @@ class FineTuner:
     def __init__(self, epochs=2, learning_rate=1e-4, head_learning_rate=1e-3, batch_size=32,
                  warmup_fraction=0.1, max_grad_norm=1.0, weight_decay=0.01, patience=1,
                  seed=0, verbose=1, device="cpu", checkpoint_dir=None, resume=False,
-                 bf16=False, train_word_embeddings=False):
+                 bf16=False, train_word_embeddings=None):
         if epochs < 1:
             raise ValueError(f"fine-tuning epochs must be at least 1, got {epochs}")
         self.epochs, self.learning_rate, self.head_learning_rate = epochs, learning_rate, \
