@@ -1,5 +1,6 @@
 """The dynamic batcher: requests gathered into batches, none lost, the loop kept free."""
 import asyncio
+import contextlib
 import time
 
 import numpy as np
@@ -24,6 +25,15 @@ class Recorder:
 
 def run(coroutine):
     return asyncio.run(coroutine)
+
+
+@contextlib.asynccontextmanager
+async def running(batcher):
+    await batcher.start()
+    try:
+        yield batcher
+    finally:
+        await batcher.stop()
 
 
 async def serve(batcher, requests):
@@ -130,17 +140,13 @@ def test_the_event_loop_answers_while_a_batch_runs():
     model = Recorder(delay=0.5)
 
     async def scenario():
-        batcher = DynamicBatcher(model)
-        await batcher.start()
-        try:
+        async with running(DynamicBatcher(model)) as batcher:
             slow = asyncio.ensure_future(batcher.submit(["1"]))
             await asyncio.sleep(0.05)                  # the batch is now running
             await asyncio.sleep(0.01)                  # what /health needs: a free loop
             answered_during_batch = not slow.done()
             await slow
             return answered_during_batch
-        finally:
-            await batcher.stop()
 
     assert run(scenario())
 
@@ -154,19 +160,14 @@ def test_the_model_takes_its_next_batch_while_the_event_loop_is_busy():
         return np.array([[float(t)] for t in texts])
 
     async def scenario():
-        batcher = DynamicBatcher(model)
-        await batcher.start()
-        try:
+        async with running(DynamicBatcher(model)) as batcher:
             first = asyncio.ensure_future(batcher.submit(["1"]))
             await asyncio.sleep(0.01)                  # the first batch is running
             second = asyncio.ensure_future(batcher.submit(["2"]))
             await asyncio.sleep(0)                     # queued behind it
             time.sleep(0.3)                            # the loop busy with something else
             freed = time.perf_counter()
-            answers = await asyncio.gather(first, second)
-            return freed, answers
-        finally:
-            await batcher.stop()
+            return freed, await asyncio.gather(first, second)
 
     freed, answers = run(scenario())
     assert [a[0, 0] for a in answers] == [1.0, 2.0]
