@@ -6,8 +6,8 @@ AdamW 5e-5 (or --plain-learning-rate), batch 32, linear warm-up (10 %) and decay
 tokens, every batch padded to its longest text, no validation. brainlab (its defaults:
 AdamW 1e-4, bf16 autocast where the CPU multiplies bfloat16 natively) holds out 15 % to
 choose the best epoch (the probe, epoch 0, included) and trains on the rest; on such a CPU
-it also runs in fp32, to show what bf16 buys. Printed: seconds per epoch of both (target: brainlab <= 1.1x), total
-seconds to the kept model, and test accuracy.
+it also runs in fp32, to show what bf16 buys. Printed: seconds per epoch of each (target:
+brainlab <= 1.1x), total seconds to the kept model, and test accuracy.
 
     python bench/finetune_speed.py [--data movie-sentences] [--epochs 2] [--limit N]
                                    [--plain-learning-rate 5e-5]
@@ -115,6 +115,7 @@ def main():
                       f"{classifier.info['finetune_best_epoch']} (validation accuracy by epoch "
                       f"{[round(a, 4) for a in classifier.info['finetune_val_accuracy']]})")
     print("ratio brainlab / plain (target <= 1.1x per epoch): " + "; ".join(ratios))
+
 
 if __name__ == "__main__":
     main()

@@ -27,7 +27,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .distributed import world
-from .encoders import native_bf16, pad_batch
+from .encoders import pad_batch, trains_in_bf16
 from .fastbert import HuggingFaceForward
 
 OBJECTIVES = ("supcon", "triplet")
@@ -136,9 +136,7 @@ class ContrastiveTuner:
         self.warmup_fraction, self.max_grad_norm = warmup_fraction, max_grad_norm
         self.seed, self.verbose = seed, verbose
         self.trained_layers, self.device = trained_layers, torch.device(device)
-        # bf16 autocast only where the CPU multiplies bfloat16 natively (elsewhere it is
-        # emulated, slower than fp32)
-        self.bf16 = bool(bf16) and self.device.type == "cpu" and native_bf16()
+        self.bf16 = trains_in_bf16(bf16, self.device)
         self.history = []
 
     def loss(self, vectors, labels):

@@ -329,6 +329,12 @@ def native_bf16():
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+def trains_in_bf16(asked, device):
+    """Whether training on `device` runs under bf16 autocast: when asked, and only on a CPU
+    that multiplies bfloat16 natively (elsewhere it is emulated, slower than fp32)."""
+    return bool(asked) and device.type == "cpu" and native_bf16()
+
+
 def _say(message):
     print(message, file=sys.stderr)
 

@@ -63,8 +63,8 @@ class FastBert(torch.nn.Module):
     A batch of texts of mixed lengths is packed: every Linear, GELU and LayerNorm runs on
     the real tokens only, and only attention sees the padded grid. A server's batch of 16
     one-sentence requests in arrival order is about half padding; packed, bf16 MiniLM
-    classifies 1.4-1.5x more of them per second (2 cores; bench/packed_forward.py). Length-sorted batches, nearly
-    free of padding, run as they are."""
+    classifies 1.4-1.5x more of them per second (2 cores; bench/packed_forward.py).
+    Length-sorted batches, nearly free of padding, run as they are."""
 
     def __init__(self, model):
         super().__init__()

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from . import checkpoint
 from .distributed import world
-from .encoders import native_bf16, pad_batch
+from .encoders import pad_batch, trains_in_bf16
 from .fastbert import HuggingFaceForward
 
 # brainlab.nn activation name -> the torch module that computes the same function
@@ -114,9 +114,8 @@ class FineTuner:
         self.device, self.checkpoint_dir, self.resume = torch.device(device), checkpoint_dir, \
             resume
         self.history = {"loss": [], "val_loss": [], "val_accuracy": [], "epoch_seconds": []}
-        # bf16 autocast only where the CPU multiplies bfloat16 natively (elsewhere it is
-        # emulated, slower than fp32); the weights, AdamW and the loss stay fp32
-        self.bf16 = bool(bf16) and self.device.type == "cpu" and native_bf16()
+        # bf16 autocast for the products; the weights, AdamW and the loss stay fp32
+        self.bf16 = trains_in_bf16(bf16, self.device)
         # None: chosen by the model's shape (word_embeddings_trained)
         self.train_word_embeddings = train_word_embeddings
         self.pad_id = 0
@@ -211,6 +210,7 @@ class FineTuner:
         val_targets = None if val_targets is None else np.asarray(val_targets)
         network.to(self.device)
         words = network.encoder.model.get_input_embeddings().weight
+        words_trainable = words.requires_grad
         words.requires_grad_(word_embeddings_trained(network.encoder.model,
                                                      self.train_word_embeddings))
         head_params = list(network.head.parameters())
@@ -289,7 +289,7 @@ class FineTuner:
                      "best": best, "stopped": stopped},
                     best_state if validate and self.best_epoch != epoch else None)
         bar.close()
-        words.requires_grad_(True)
+        words.requires_grad_(words_trainable)
         if best_state is not None:
             network.load_state_dict(best_state)
         network.to("cpu")
