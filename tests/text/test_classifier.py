@@ -139,10 +139,10 @@ def test_bad_api_input():
         classifier.fit(["a", "b"], ["x", "x"])
 
 
-@pytest.mark.parametrize("packed", [True, False])
-def test_lean_bert_forward_matches_hugging_face(encoder, packed):
-    """Packed (the padding cut out of every matrix product) or padded, the lean forward
-    gives Hugging Face's token states."""
+@pytest.mark.parametrize("packed, groups", [(True, 4), (True, 1), (False, 4)])
+def test_lean_bert_forward_matches_hugging_face(encoder, packed, groups):
+    """Packed (the padding cut out of every matrix product, attention in groups of texts of
+    similar length) or padded, the lean forward gives Hugging Face's token states."""
     import torch
 
     from brainlab.text.encoders import pad_batch
@@ -150,11 +150,13 @@ def test_lean_bert_forward_matches_hugging_face(encoder, packed):
 
     model = encoder.model
     assert supports(model)
-    input_ids, mask = pad_batch(encoder.tokenize(["a short one", "a somewhat longer text " * 9,
-                                                  "a middle one, neither"]))
-    assert mask.float().mean() < PACK_BELOW   # a batch the packed forward takes
+    texts = ["a short one", "a somewhat longer text " * 9, "a middle one, neither"]
+    texts += [f"text number {i} " + "and more words " * (i % 5) for i in range(9)]
+    input_ids, mask = pad_batch(encoder.tokenize(texts))
+    assert mask.float().mean() < PACK_BELOW   # a batch the packed forward takes, in three
+    # attention groups of 4 texts (the longest first, whatever the arrival order)
     lean = FastBert(model)
-    lean.packed = packed
+    lean.packed, lean.attention_groups = packed, groups
     with torch.inference_mode():
         ours = lean(input_ids, mask)
         theirs = model(input_ids=input_ids, attention_mask=mask,

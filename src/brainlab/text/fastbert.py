@@ -13,6 +13,7 @@ from torch.nn import functional as F
 
 
 PACK_BELOW = 0.85   # pack a batch whose real tokens fill less than this of its grid
+ATTENTION_GROUPS = 4   # at most, of 4 texts or more each, in a packed batch
 
 
 def supports(model):
@@ -38,23 +39,51 @@ class FastBertLayer(torch.nn.Module):
         self.output_norm = layer.output.LayerNorm
         self.heads = heads
 
-    def forward(self, hidden, mask, rows=None):
-        """hidden: (batch, length, width), or with `rows` the (tokens, width) states of the
-        real tokens only, `rows` being their flat positions in the (batch, length) grid."""
-        batch, length = mask.shape[0], mask.shape[-1]
-        width = hidden.shape[-1]
-        head_width = width // self.heads
+    def forward(self, hidden, mask, groups=None):
+        """hidden: (batch, length, width) with `mask` (batch, 1, 1, length); or, packed,
+        the (tokens, width) states of the real tokens only, with `groups` saying which
+        texts attend together (see AttentionGroup)."""
         qkv = self.qkv(hidden)
-        if rows is not None:   # attention needs the grid: scatter in, compute, gather out
-            qkv = qkv.new_zeros(batch * length, 3 * width).index_copy_(0, rows, qkv)
+        if groups is None:
+            context = self.attend(qkv, mask)
+        else:   # attention needs a grid: scatter each group in, compute, gather out
+            context = torch.cat([self.attend(group.scatter(qkv), group.mask).flatten(0, 1)
+                                 .index_select(0, group.slots) for group in groups])
+        hidden = self.attention_norm(self.attention_out(context) + hidden)
+        return self.output_norm(self.output(F.gelu(self.intermediate(hidden))) + hidden)
+
+    def attend(self, qkv, mask):
+        """softmax(q k^T / sqrt(d) + mask) v over every head; qkv: (batch, length, 3 width)
+        -> (batch, length, width)."""
+        batch, length = mask.shape[0], mask.shape[-1]
+        width = qkv.shape[-1] // 3
+        head_width = width // self.heads
         q, k, v = qkv.view(batch, length, 3, self.heads, head_width).permute(2, 0, 3, 1, 4)
         context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
                                                  scale=1.0 / math.sqrt(head_width))
-        context = context.transpose(1, 2).reshape(batch, length, width)
-        if rows is not None:
-            context = context.view(batch * length, width).index_select(0, rows)
-        hidden = self.attention_norm(self.attention_out(context) + hidden)
-        return self.output_norm(self.output(F.gelu(self.intermediate(hidden))) + hidden)
+        return context.transpose(1, 2).reshape(batch, length, width)
+
+
+class AttentionGroup:
+    """Texts of similar length that attend on one grid of their own, in a packed batch.
+
+    The packed states hold the texts longest first, so a group's tokens are one slice of
+    them; `slots` are those tokens' places in the group's (texts, longest) grid. Giving
+    each group its own grid, not the batch's, cuts the padding attention computes: on
+    16 movie sentences in arrival order, four groups took 0.83 ms a layer against 1.29 ms
+    for one grid (bf16 MiniLM, 2 cores)."""
+
+    def __init__(self, start, lengths, mask):
+        self.start, self.end = start, start + int(lengths.sum())
+        self.width = int(lengths[0])
+        self.mask = mask[:len(lengths), :, :, :self.width]
+        self.slots = torch.cat([row * self.width + torch.arange(int(n))
+                                for row, n in enumerate(lengths)])
+
+    def scatter(self, states):
+        grid = states.new_zeros(self.mask.shape[0] * self.width, states.shape[-1])
+        grid.index_copy_(0, self.slots, states[self.start:self.end])
+        return grid.view(self.mask.shape[0], self.width, -1)
 
 
 class FastBert(torch.nn.Module):
@@ -77,28 +106,42 @@ class FastBert(torch.nn.Module):
             FastBertLayer(layer, model.config.num_attention_heads)
             for layer in model.encoder.layer)
         self.packed = True   # False: always the padded grid (for comparison)
+        self.attention_groups = ATTENTION_GROUPS   # 1: one grid for the batch (the same)
         self.eval()
 
     def forward(self, input_ids, attention_mask):
         length = input_ids.shape[1]
         mask = attention_mask[:, None, None, :].bool()
         if self.packed and int(attention_mask.sum()) < PACK_BELOW * attention_mask.numel():
-            return self._packed(input_ids, attention_mask, mask)
+            return self._packed(input_ids, attention_mask)
         hidden = self.word(input_ids) + self.position.weight[:length] + self.token_type.weight[0]
         hidden = self.norm(hidden)
         for layer in self.layers:
             hidden = layer(hidden, mask)
         return hidden
 
-    def _packed(self, input_ids, attention_mask, mask):
+    def _packed(self, input_ids, attention_mask):
+        """The forward on the real tokens; each row of `attention_mask` is 1s then 0s (the
+        right padding pad_batch makes)."""
         batch, length = input_ids.shape
-        rows = attention_mask.reshape(-1).nonzero().squeeze(1)
-        positions = rows % length
+        lengths = attention_mask.sum(dim=1)
+        order = torch.argsort(lengths, descending=True, stable=True)
+        lengths = lengths[order]
+        rows = torch.cat([text * length + torch.arange(int(n))   # longest text first
+                          for text, n in zip(order.tolist(), lengths.tolist())])
+        sorted_mask = attention_mask[order][:, None, None, :].bool()
+        attention_groups, start = [], 0
+        count = min(self.attention_groups, max(1, batch // 4))
+        for members in torch.arange(batch).tensor_split(count):
+            group = AttentionGroup(start, lengths[members], sorted_mask[members])
+            attention_groups.append(group)
+            start = group.end
         hidden = (self.word(input_ids.reshape(-1).index_select(0, rows))
-                  + self.position.weight.index_select(0, positions) + self.token_type.weight[0])
+                  + self.position.weight.index_select(0, rows % length)
+                  + self.token_type.weight[0])
         hidden = self.norm(hidden)
         for layer in self.layers:
-            hidden = layer(hidden, mask, rows)
+            hidden = layer(hidden, None, attention_groups)
         return hidden.new_zeros(batch * length, hidden.shape[-1]).index_copy_(
             0, rows, hidden).view(batch, length, -1)
 
