@@ -101,6 +101,9 @@ def model_card(meta):
         lines.append(f"- trained on {info.get('train_size')} texts "
                      f"({info.get('validation_size')} held out for early stopping) "
                      f"in {info.get('fit_seconds')} s")
+        if info.get("label_texts"):
+            lines.append(f"- and {info['label_texts']} sentences made of the class names "
+                         f"(\"This is {meta['classes'][0]}.\"; TrainingArguments.label_texts)")
     if meta.get("data"):
         lines.append(f"- data: {meta['data']}")
     scores = meta.get("scores")

@@ -119,7 +119,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             precision=self.precision, hidden_units=self.hidden_units,
             max_length=self.max_length or DEFAULT_MAX_LENGTH.get(self.strategy),
             args=self.args or TrainingArguments(), cache_dir=self.cache_dir,
-            use_cache=self.use_cache, verbose=self.verbose)
+            use_cache=self.use_cache, verbose=self.verbose,
+            class_names=[str(c) for c in getattr(self, "classes_", None) or []] or None)
 
     # ---- training --------------------------------------------------------------------
     def fit(self, texts, labels, validation=None):

@@ -49,6 +49,10 @@ def register(subparsers):
     train.add_argument("--finetune-learning-rate", type=positive_float, default=None,
                        help="finetune: the encoder's learning rate (default 1e-4, or 2e-5 on "
                        "fewer than 320 training texts)")
+    train.add_argument("--label-texts", choices=("auto", "on", "off"), default="auto",
+                       help="the class names as five short training sentences each (\"This "
+                       "is positive.\"), for every strategy but scratch (default auto: when "
+                       "every class name is made of words)")
     train.add_argument("--checkpoint-dir", type=Path, default=None,
                        help="finetune: a checkpoint after every epoch here (default: "
                        "OUT.checkpoint beside --out; removed once the model is saved)")
@@ -205,6 +209,8 @@ def _train(args, rank):
     training = TrainingArguments(device=args.device, resume=args.resume is not None,
                                  finetune_epochs=args.finetune_epochs,
                                  finetune_learning_rate=args.finetune_learning_rate,
+                                 label_texts={"auto": None, "on": True,
+                                              "off": False}[args.label_texts],
                                  checkpoint_dir=None if checkpoints is None else str(checkpoints))
     classifier = TextClassifier(strategy=args.strategy, encoder=args.encoder, seed=args.seed,
                                 precision="int8" if args.int8 else "fp32",

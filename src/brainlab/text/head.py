@@ -117,12 +117,18 @@ def choose_strength(X, y, classes, seed=0, validation=None, prior=None):
                                       for c, m in zip(strengths, means)}}
 
 
-def fit_head(X, y, classes, hidden_units=0, seed=0, validation=None, args=None, prior=None):
+def fit_head(X, y, classes, hidden_units=0, seed=0, validation=None, args=None, prior=None,
+             extra=None):
     """(trained head, facts about its training). `validation` is (X, y) or None; `prior`
-    is SENTENCE_VECTORS (default) or TFIDF_ROWS."""
+    is SENTENCE_VECTORS (default) or TFIDF_ROWS. `extra` (X, y) rows join the training
+    rows of the final fit only: the strength is chosen, and the held-out loss measured, on
+    the user's labels alone."""
+    C, facts = (None, {}) if hidden_units else \
+        choose_strength(X, y, classes, seed, validation, prior)
+    if extra is not None and len(extra[1]):
+        X, y = np.concatenate([X, extra[0]]), np.concatenate([y, extra[1]])
     if hidden_units:
         return _fit_hidden(X, y, classes, hidden_units, seed, validation, args)
-    C, facts = choose_strength(X, y, classes, seed, validation, prior)
     head = train_logistic(X, y, classes, C, seed=seed)
     facts["head_iterations"] = int(head.optimizer.iterations)
     return head, facts

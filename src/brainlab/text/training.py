@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 DEVICES = ("auto", "cpu", "cuda")
-_SWITCHES = ("resume", "contrastive_bf16", "finetune_bf16", "finetune_word_embeddings")
+_SWITCHES = ("resume", "contrastive_bf16", "finetune_bf16", "finetune_word_embeddings",
+             "label_texts")
 _NOT_NUMBERS = ("device", "checkpoint_dir") + _SWITCHES
 _AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate",   # None: chosen
-         "finetune_word_embeddings")
+         "finetune_word_embeddings", "label_texts")
 FINETUNE = {"epochs": 2, "learning_rate": 1e-4}
 FINETUNE_SMALL = {"epochs": 8, "learning_rate": 2e-5}
 
@@ -64,6 +65,10 @@ class TrainingArguments:
     # contrastive on a CPU that multiplies bfloat16 natively (AVX-512 BF16 or AMX): the
     # forward and backward under bf16 autocast (weights, optimizer and loss stay fp32)
     contrastive_bf16: bool = True
+    # the class names as five short training sentences each ("This is positive."), for
+    # the head of every strategy but scratch; None: when every name is made of words
+    # (text/label_texts.py)
+    label_texts: bool | None = None
     # where finetune and contrastive train: "auto" is the GPU when one is visible
     device: str = "auto"
     # finetune: a checkpoint after every epoch in this folder (None: none), and whether

@@ -1,6 +1,10 @@
 """contrastive: the encoder is first adapted to the labels by contrastive steps over the
 labelled texts (text/contrastive.py), then the features head is fitted on the adapted
-vectors. Nothing is held out: the number of steps is set by the number of texts."""
+vectors. Nothing is held out: the number of steps is set by the number of texts. The
+class names' sentences (text/label_texts.py), when used, are labelled texts of the
+contrastive steps too: at 8 labels per class (5 seeds) they lifted contrastive from
+0.521 to 0.568 on tweets and from 0.652 to 0.714 on movie sentences, where adding them
+to the head alone gave 0.532 and 0.663."""
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +33,10 @@ class ContrastiveStrategy(FeaturesStrategy):
                                  verbose=self.verbose,
                                  device=training_device(self.args.device),
                                  bf16=args.contrastive_bf16)
-        history = tuner.fit(self.encoder, self.encoder.tokenize(texts), np.asarray(y),
+        named, named_y = self.label_sentences(list(texts), y)   # decided on frozen vectors
+        # the class names' sentences join the labelled texts of the contrastive steps
+        history = tuner.fit(self.encoder, self.encoder.tokenize(list(texts) + named),
+                            np.concatenate([np.asarray(y), np.asarray(named_y, dtype=int)]),
                             self.encoder.tokenizer.pad_token_id or 0)
         self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
         self.encoder.prepare_inference()   # fp32: the head learns from fp32 vectors

@@ -31,6 +31,7 @@ class FeaturesStrategy(Strategy):
         self.encoder = self.mean = self.std = None
         self.shard_embedding = False   # under torchrun, while every rank fits the probe
         self.calibration_texts = []    # a few training texts: int8's activation ranges
+        self._named = None             # the class-name sentences, once decided in a fit
 
     # ---- vectors ------------------------------------------------------------------
     def make_encoder(self, precision="fp32"):
@@ -102,12 +103,57 @@ class FeaturesStrategy(Strategy):
         self.calibration_texts = list(texts)[::max(1, len(texts) // CALIBRATION_TEXTS)]
         held = None if validation is None else \
             (self.standardise(self.embed(validation[0])), np.asarray(validation[1]))
+        extra = self.label_rows(list(texts), y)
         self.head, facts = fit_head(self.standardise(vectors), np.asarray(y), classes,
-                                    self.hidden_units, self.seed, held, self.args)
-        self.info.update({"train_size": len(texts),
+                                    self.hidden_units, self.seed, held, self.args,
+                                    extra=extra)
+        self.info.update({"train_size": len(texts), "label_texts": len(extra[1]),
                           "validation_size": 0 if validation is None else len(validation[0]),
                           **facts})
         self.note_encoder()
+
+    def label_sentences(self, texts=None, y=None):
+        """(texts, y): the class names as short sentences (text/label_texts.py), or two
+        empty lists. Decided once per fit, on the first call, which passes the training
+        texts: on by default only when the names sort those texts better than chance."""
+        if self._named is None:
+            self._named = self._decide_names(texts, y)
+        return self._named
+
+    def _decide_names(self, texts, y):
+        from ..label_texts import label_texts, names_are_words
+
+        asked = self.args.label_texts
+        if not self.class_names or asked is False or (
+                asked is None and not names_are_words(self.class_names)):
+            return [], []
+        named, named_y = label_texts(self.class_names)
+        if asked is None:
+            accuracy = self._names_zero_shot(texts, np.asarray(y), named, np.asarray(named_y))
+            self.info["label_texts_zero_shot"] = round(accuracy, 4)
+            if accuracy <= 1.0 / len(self.class_names):
+                return [], []
+        return named, named_y
+
+    def _names_zero_shot(self, texts, y, named, named_y, per_class=64):
+        """Accuracy on (up to `per_class` of each class of) the training texts of labelling
+        each by the class whose name sentences' mean vector is nearest in cosine."""
+        rng = np.random.default_rng(self.seed)
+        rows = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
+                               for c in np.unique(y)])
+        vectors = self.embed([texts[i] for i in rows])
+        names = self.embed(named)
+        centres = np.stack([names[named_y == c].mean(axis=0)
+                            for c in range(len(self.class_names))])
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        return float(np.mean((vectors @ centres.T).argmax(axis=1) == y[rows]))
+
+    def label_rows(self, texts, y):
+        """(vectors, y) of label_sentences, for the head's final fit."""
+        named, named_y = self.label_sentences(texts, y)
+        if not named:
+            return np.zeros((0, len(self.mean))), np.zeros(0, dtype=int)
+        return self.standardise(self.embed(named)), np.asarray(named_y)
 
     def note_encoder(self):
         self.info["truncated_texts"] = self.encoder.truncated

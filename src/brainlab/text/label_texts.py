@@ -1,0 +1,51 @@
+"""The class names as a few extra training texts: "positive", "This is positive.", ...
+
+A pretrained encoder already knows what the words of a class name mean, so with a handful
+of labels per class, a few short sentences built from each name tell the head where that
+class lies. SetFit offers the same as its templated data set; here it is on by default
+when every class name is made of words. Measured with the features head on MiniLM
+(5 seeds, 1,000 test texts per class): 8 labels per class, movie sentences 0.615 -> 0.660,
+tweets 0.533 -> 0.547; 64 per class +0.1 to +0.5 points (README).
+
+Names with digits ("0", "LABEL_1", "5 stars") say nothing an encoder can use and are
+left out, as is every name when one of them is. Names that are words but point the wrong
+way, or nowhere, are caught by the strategy (features.py): by default the sentences are
+used only when their mean vectors, as nearest centres, label the user's own training
+texts better than chance.
+"""
+from __future__ import annotations
+
+import re
+
+TEMPLATES = ("{}", "This is {}.", "This sentence is {}.", "It is {}.", "The text is {}.")
+_WORDS = re.compile(r"[^\W\d_]+(?:[\s_/&'-]+[^\W\d_]+)*")   # letters, in any script
+
+
+# Sentiment labels are often abbreviated; as they stand they point nowhere useful: on
+# the Chinese reviews ("neg", "pos"; multilingual-e5-small, 8 per class, 3 seeds) their
+# sentences lowered the frozen features from 0.744 to 0.702, "negative" and "positive"
+# raised them to 0.819.
+ABBREVIATIONS = {"neg": "negative", "pos": "positive", "neu": "neutral"}
+
+
+def readable(name):
+    """The class name as words: "card_arrival" -> "card arrival", "neg" -> "negative"."""
+    words = " ".join(re.sub(r"[_-]+", " ", str(name)).split())
+    return ABBREVIATIONS.get(words.lower(), words)
+
+
+def names_are_words(names):
+    """True when every class name is one or more words (no digits): names to build on."""
+    return all(_WORDS.fullmatch(str(name).strip()) for name in names)
+
+
+def label_texts(names, templates=TEMPLATES):
+    """(texts, y): each template filled with each class's readable name, y its index."""
+    texts, y = [], []
+    for index, name in enumerate(names):
+        for template in templates:
+            texts.append(template.format(readable(name)))
+            y.append(index)
+    return texts, y
+
+
