@@ -102,8 +102,11 @@ def model_card(meta):
                      f"({info.get('validation_size')} held out for early stopping) "
                      f"in {info.get('fit_seconds')} s")
         if info.get("label_texts"):
+            from .label_texts import readable
+
             lines.append(f"- and {info['label_texts']} sentences made of the class names "
-                         f"(\"This is {meta['classes'][0]}.\"; TrainingArguments.label_texts)")
+                         f"(\"This is {readable(meta['classes'][0])}.\"; "
+                         f"TrainingArguments.label_texts)")
     if meta.get("data"):
         lines.append(f"- data: {meta['data']}")
     scores = meta.get("scores")

@@ -52,7 +52,8 @@ def register(subparsers):
     train.add_argument("--label-texts", choices=("auto", "on", "off"), default="auto",
                        help="the class names as five short training sentences each (\"This "
                        "is positive.\"), for every strategy but scratch (default auto: when "
-                       "every class name is made of words)")
+                       "every class name is made of words and they point the right way on "
+                       "the training texts)")
     train.add_argument("--checkpoint-dir", type=Path, default=None,
                        help="finetune: a checkpoint after every epoch here (default: "
                        "OUT.checkpoint beside --out; removed once the model is saved)")

@@ -77,8 +77,8 @@ class AttentionGroup:
         self.start, self.end = start, start + int(lengths.sum())
         self.width = int(lengths[0])
         self.mask = mask[:len(lengths), :, :, :self.width]
-        self.slots = torch.cat([row * self.width + torch.arange(int(n))
-                                for row, n in enumerate(lengths)])
+        self.slots = torch.cat([row * self.width + torch.arange(int(n), device=mask.device)
+                                for row, n in enumerate(lengths.tolist())])
 
     def scatter(self, states):
         grid = states.new_zeros(self.mask.shape[0] * self.width, states.shape[-1])
@@ -127,8 +127,8 @@ class FastBert(torch.nn.Module):
         lengths = attention_mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True, stable=True)
         lengths = lengths[order]
-        rows = torch.cat([text * length + torch.arange(int(n))   # longest text first
-                          for text, n in zip(order.tolist(), lengths.tolist())])
+        rows = torch.cat([text * length + torch.arange(int(n), device=input_ids.device)
+                          for text, n in zip(order.tolist(), lengths.tolist())])  # longest 1st
         sorted_mask = attention_mask[order][:, None, None, :].bool()
         attention_groups, start = [], 0
         count = min(self.attention_groups, max(1, batch // 4))

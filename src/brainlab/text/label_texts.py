@@ -3,15 +3,15 @@
 A pretrained encoder already knows what the words of a class name mean, so with a handful
 of labels per class, a few short sentences built from each name tell the head where that
 class lies. SetFit offers the same as its templated data set; here it is on by default
-when every class name is made of words. Measured with the features head on MiniLM
-(5 seeds, 1,000 test texts per class): 8 labels per class, movie sentences 0.615 -> 0.660,
-tweets 0.533 -> 0.547; 64 per class +0.1 to +0.5 points (README).
+when every class name is made of words. Measured at 8 labels per class (README): the
+frozen features 0.615 -> 0.647 on movie sentences, 0.533 -> 0.547 on tweets, 0.744 ->
+0.819 on the Chinese reviews; contrastive 0.652 -> 0.693 and 0.521 -> 0.568.
 
 Names with digits ("0", "LABEL_1", "5 stars") say nothing an encoder can use and are
 left out, as is every name when one of them is. Names that are words but point the wrong
-way, or nowhere, are caught by the strategy (features.py): by default the sentences are
-used only when their mean vectors, as nearest centres, label the user's own training
-texts better than chance.
+way are caught by the strategy (features.py): by default the sentences are used only
+when the user's own training texts lie nearer, in cosine, to their own class's
+sentences than to the average class's.
 """
 from __future__ import annotations
 
