@@ -27,8 +27,11 @@ def main():
     parser.add_argument("--sample", type=int, default=120)
     parser.add_argument("--out", help="markdown file (default: standard output)")
     args = parser.parse_args()
-    _, test = stratified_split(load_data(args.data), args.test_size, seed=args.seed)
-    classifier = TextClassifier.load(args.model)
+    try:   # a model or data set that cannot be read: one line, exit 2
+        classifier = TextClassifier.load(args.model)
+        _, test = stratified_split(load_data(args.data), args.test_size, seed=args.seed)
+    except ValueError as problem:
+        parser.exit(2, f"{parser.prog}: {problem}\n")
     proba = classifier.predict_proba(test.texts)
     predicted = np.asarray(classifier.classes_)[proba.argmax(axis=1)]
     truth = np.asarray(test.labels, dtype=predicted.dtype)

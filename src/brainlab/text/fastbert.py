@@ -76,7 +76,7 @@ class AttentionGroup:
     def __init__(self, start, lengths, mask):
         self.start, self.end = start, start + int(lengths.sum())
         self.width = int(lengths[0])
-        self.mask = mask[:len(lengths), :, :, :self.width]
+        self.mask = mask[..., :self.width]   # (texts, 1, 1, longest)
         self.slots = torch.cat([row * self.width + torch.arange(int(n), device=mask.device)
                                 for row, n in enumerate(lengths.tolist())])
 
