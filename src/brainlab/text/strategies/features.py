@@ -103,7 +103,7 @@ class FeaturesStrategy(Strategy):
         self.calibration_texts = list(texts)[::max(1, len(texts) // CALIBRATION_TEXTS)]
         held = None if validation is None else \
             (self.standardise(self.embed(validation[0])), np.asarray(validation[1]))
-        extra = self.label_rows(list(texts), y)
+        extra = self.label_rows(list(texts), y, vectors)
         self.head, facts = fit_head(self.standardise(vectors), np.asarray(y), classes,
                                     self.hidden_units, self.seed, held, self.args,
                                     extra=extra)
@@ -112,15 +112,16 @@ class FeaturesStrategy(Strategy):
                           **facts})
         self.note_encoder()
 
-    def label_sentences(self, texts=None, y=None):
+    def label_sentences(self, texts=None, y=None, vectors=None):
         """(texts, y): the class names as short sentences (text/label_texts.py), or two
         empty lists. Decided once per fit, on the first call, which passes the training
-        texts: on by default only when the names point the right way on those texts."""
+        texts (and their frozen vectors, when already at hand): on by default only when
+        the names point the right way on those texts."""
         if self._named is None:
-            self._named = self._decide_names(texts, y)
+            self._named = self._decide_names(texts, y, vectors)
         return self._named
 
-    def _decide_names(self, texts, y):
+    def _decide_names(self, texts, y, vectors=None):
         from ..label_texts import label_texts, names_are_words
 
         asked = self.args.label_texts
@@ -129,13 +130,14 @@ class FeaturesStrategy(Strategy):
             return [], []
         named, named_y = label_texts(self.class_names)
         if asked is None:
-            agreement = self._names_agreement(texts, np.asarray(y), named, np.asarray(named_y))
+            agreement = self._names_agreement(texts, np.asarray(y), named, np.asarray(named_y),
+                                              vectors)
             self.info["label_texts_agreement"] = round(agreement, 5)
             if agreement <= 0:
                 return [], []
         return named, named_y
 
-    def _names_agreement(self, texts, y, named, named_y, per_class=64):
+    def _names_agreement(self, texts, y, named, named_y, vectors=None, per_class=64):
         """How well the names sort (up to `per_class` of each class of) the training texts:
         the mean, over those texts, of the cosine to their own class's centre (the mean
         vector of its name sentences) less their mean cosine to all the centres. Above 0
@@ -145,7 +147,7 @@ class FeaturesStrategy(Strategy):
         rng = np.random.default_rng(self.seed)
         rows = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
                                for c in np.unique(y)])
-        vectors = self.embed([texts[i] for i in rows])
+        vectors = self.embed([texts[i] for i in rows]) if vectors is None else vectors[rows]
         vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         names = self.embed(named)
         centres = np.stack([names[named_y == c].mean(axis=0)
@@ -155,9 +157,9 @@ class FeaturesStrategy(Strategy):
         own = cosine[np.arange(len(rows)), y[rows]]
         return float(np.mean(own - cosine.mean(axis=1)))
 
-    def label_rows(self, texts, y):
+    def label_rows(self, texts, y, vectors=None):
         """(vectors, y) of label_sentences, for the head's final fit."""
-        named, named_y = self.label_sentences(texts, y)
+        named, named_y = self.label_sentences(texts, y, vectors)
         if not named:
             return np.zeros((0, len(self.mean))), np.zeros(0, dtype=int)
         return self.standardise(self.embed(named)), np.asarray(named_y)
