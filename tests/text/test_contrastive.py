@@ -116,3 +116,16 @@ def test_chunked_encoding_gives_each_text_its_own_vector_in_the_callers_order():
         whole = encoder.pool(network(input_ids, mask), mask)
     assert chunked.requires_grad and chunked.shape == whole.shape
     assert torch.allclose(chunked.detach(), whole, atol=1e-4)
+
+
+def test_the_learning_rate_follows_the_encoders_depth_unless_set():
+    """6e-5 for MiniLM's 6 layers, 2e-5 for a 12-layer encoder (multilingual-e5-small lost
+    3.1 points to its frozen features at 6e-5 on the Chinese reviews); a set rate wins."""
+    from brainlab.text.training import TrainingArguments
+
+    assert TrainingArguments().contrastive_rate(6) == 6e-5
+    assert TrainingArguments().contrastive_rate(12) == 2e-5
+    assert TrainingArguments(contrastive_learning_rate=1e-4).contrastive_rate(12) == 1e-4
+    with pytest.raises(ValueError, match="contrastive_learning_rate must be a positive number "
+                                         "or None"):
+        TrainingArguments(contrastive_learning_rate=0)

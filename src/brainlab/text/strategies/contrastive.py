@@ -30,8 +30,9 @@ class ContrastiveStrategy(FeaturesStrategy):
         # share of it rather than growing it (movie sentences, 8 per class, 5 seeds: batches
         # of 16 scored 0.716 in 3-4 s, of all 26 texts 0.714 in 4-5 s)
         batch = max(4, min(args.contrastive_batch_size, len(texts)))
+        rate = args.contrastive_rate(getattr(self.encoder.model.config, "num_hidden_layers", 6))
         tuner = ContrastiveTuner(steps=steps, batch_size=batch,
-                                 learning_rate=args.contrastive_learning_rate,
+                                 learning_rate=rate,
                                  temperature=args.contrastive_temperature,
                                  objective=self.objective, seed=self.seed,
                                  verbose=self.verbose,
@@ -49,6 +50,7 @@ class ContrastiveStrategy(FeaturesStrategy):
         self.shard_embedding = False
         self.ready_for_inference()
         self.info.update({"contrastive_steps": steps, "contrastive_objective": self.objective,
+                          "contrastive_learning_rate": rate,
                           "contrastive_loss_first_last": [round(history[0], 4),
                                                           round(history[-1], 4)]})
         return self
