@@ -101,6 +101,18 @@ def test_short_english_sentiment_sets():
     assert len(set(tweets.texts)) == len(tweets)
 
 
+def test_the_other_rated_snippets_of_the_same_archive():
+    """Amazon review and New York Times opinion sentences, labelled like movie-sentences:
+    more short sentiment sets to confirm what is tuned on the first two."""
+    from brainlab.text.data import load_data
+
+    amazon, nyt = load_data("amazon-snippets"), load_data("nyt-snippets")
+    assert Counter(amazon.labels) == {"positive": 2120, "negative": 1480}
+    assert Counter(nyt.labels) == {"negative": 2700, "positive": 2178}
+    assert amazon.source == "amazon-snippets" and nyt.source == "nyt-snippets"
+    assert len(set(amazon.texts)) == len(amazon) and len(set(nyt.texts)) == len(nyt)
+
+
 def test_a_missing_source_archive_says_how_to_get_it(tmp_path, monkeypatch):
     from brainlab.text.datasets import load_movie_sentences
 

