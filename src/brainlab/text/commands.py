@@ -337,10 +337,13 @@ def run_serve(args):
 
     import uvicorn
 
-    # oneDNN caches a kernel per matrix shape, and served batches come in many shapes: with
-    # its default cache (1,024 kernels) memory was still rising after 800 batches of random
-    # shapes; capped at 64 (and with app.py's malloc_trim) it levelled off, at the same speed
-    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
+    # oneDNN caches a kernel per matrix shape, and served batches come in many shapes. With
+    # its default cache (1,024 kernels) the soak's RSS was still rising after 20,000
+    # requests (855, 1110, 1199, 1208, 1227 MB); with 256 it levelled off (850, 992, 1043,
+    # 1046, 1035 MB). 64 held it lower still, but one text's forward then rebuilt kernels
+    # its length had used before: the served p50 of one text was 8.3 ms, 6.6 with 256
+    # (the model's own 5.5; bench/serve_load.py, and app.py's malloc_trim in every case)
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "256")
     # after each parallel region OpenMP's idle workers spin before they sleep (300,000
     # turns by default), taking a core from the event loop that answers the requests:
     # 3,000 cut the p50 of one text from 11.6 to 9.3 ms at the same throughput under load
