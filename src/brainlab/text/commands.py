@@ -22,8 +22,10 @@ def register(subparsers):
     commands = parser.add_subparsers(dest="text_command", required=True)
 
     def data_options(command, labels=True):
+        from .datasets import BUILTIN_DATASETS
+
         command.add_argument("data", help="CSV, TSV or JSONL file (UTF-8), or a shipped data "
-                             "set: bbc-news, chinese-reviews")
+                             f"set: {', '.join(BUILTIN_DATASETS)}")
         command.add_argument("--text-column", default="text")
         if labels:
             command.add_argument("--label-column", default="label")
