@@ -61,8 +61,8 @@ class TrainingArguments:
     # deeper ones. multilingual-e5-small (12 layers), gain over its frozen features (3
     # seeds, with the class names): Chinese reviews at 8 per class, 6e-5 -3.1 points,
     # 4e-5 -1.3, 3e-5 +0.2, 2e-5 +0.7; at 32 per class 6e-5 +0.5, 2e-5 +1.7; English
-    # tweets at 8 per class +0.6 and +0.5. MiniLM-L6 keeps 6e-5 (tweets, 8 per class, 5
-    # seeds: 1e-4 -0.1 points against it).
+    # at 8 per class, tweets +0.6 and +0.5, amazon snippets -0.6 and +0.2. MiniLM-L6 keeps
+    # 6e-5 (tweets, 8 per class, 5 seeds: 1e-4 -0.1 points against it).
     contrastive_epochs: float = 16.0
     contrastive_batch_size: int = 32
     contrastive_min_steps: int = 8
