@@ -22,18 +22,31 @@ def test_training_batches_cover_every_text_once_pad_little_and_change_every_epoc
     assert [b.tolist() for b in again] != [b.tolist() for b in batches]   # set_epoch is for)
 
 
-def test_with_few_labels_finetune_keeps_the_probe(small_data, tmp_path):
+def test_with_few_labels_finetune_is_contrastive_without_end_to_end_epochs(small_data, tmp_path):
+    from brainlab.text import TrainingArguments
+
     texts, labels = small_data
     few_texts, few_labels = texts[::6], labels[::6]        # 4 per class: nothing to hold out
     tuned = TextClassifier(strategy="finetune", seed=0).fit(few_texts, few_labels)
-    probe = TextClassifier(strategy="features", seed=0).fit(few_texts, few_labels)
+    adapted = TextClassifier(strategy="contrastive", seed=0).fit(few_texts, few_labels)
     assert "finetune_skipped" in tuned.info
+    assert tuned.info["finetune_started_from"] == "contrastive adaptation"
+    np.testing.assert_allclose(tuned.predict_proba(texts), adapted.predict_proba(texts),
+                               rtol=1e-4, atol=1e-5)
+    tuned.save(tmp_path / "model")   # the adapted encoder travels inside
+    assert (tmp_path / "model" / "encoder").is_dir()
+    np.testing.assert_allclose(TextClassifier.load(tmp_path / "model").predict_proba(texts),
+                               tuned.predict_proba(texts), rtol=1e-4, atol=1e-5)
+
+    # without the contrastive start there is nothing left to train: the probe is kept
+    plain = TrainingArguments(finetune_contrastive_start=False)
+    tuned = TextClassifier(strategy="finetune", seed=0, args=plain).fit(few_texts, few_labels)
+    probe = TextClassifier(strategy="features", seed=0).fit(few_texts, few_labels)
+    assert "finetune_started_from" not in tuned.info
     np.testing.assert_allclose(tuned.predict_proba(texts), probe.predict_proba(texts),
                                rtol=1e-5, atol=1e-6)
-    tuned.save(tmp_path / "model")   # the unchanged encoder is referenced, not copied
-    assert not (tmp_path / "model" / "encoder").exists()
-    np.testing.assert_allclose(TextClassifier.load(tmp_path / "model").predict_proba(texts),
-                               tuned.predict_proba(texts), rtol=1e-5, atol=1e-6)
+    tuned.save(tmp_path / "plain")   # the unchanged encoder is referenced, not copied
+    assert not (tmp_path / "plain" / "encoder").exists()
 
 
 def test_a_small_training_part_gets_smaller_steps_for_longer():
@@ -46,6 +59,10 @@ def test_a_small_training_part_gets_smaller_steps_for_longer():
     assert auto.finetune_schedule(320) == (2, 1e-4)
     assert TrainingArguments(finetune_epochs=3).finetune_schedule(50) == (3, 2e-5)
     assert TrainingArguments(finetune_learning_rate=5e-5).finetune_schedule(5000) == (2, 5e-5)
+    # ... and starts from contrastive's adapted encoder, unless told
+    assert auto.finetune_starts_contrastive(319) and not auto.finetune_starts_contrastive(320)
+    assert not TrainingArguments(finetune_contrastive_start=False).finetune_starts_contrastive(9)
+    assert TrainingArguments(finetune_contrastive_start=True).finetune_starts_contrastive(9999)
     with pytest.raises(ValueError, match="finetune_epochs must be a positive number or None"):
         TrainingArguments(finetune_epochs=0)
 

@@ -15,6 +15,7 @@ DEMOS = {
                         "budgets": [1, 4, 8, 32], "test_per_class": 500},
 }
 STRATEGY_NAMES = ("scratch", "features", "finetune", "contrastive")
+SWITCH = {"auto": None, "on": True, "off": False}   # a TrainingArguments switch from the CLI
 
 
 def register(subparsers):
@@ -51,6 +52,10 @@ def register(subparsers):
     train.add_argument("--finetune-learning-rate", type=positive_float, default=None,
                        help="finetune: the encoder's learning rate (default 1e-4, or 2e-5 on "
                        "fewer than 320 training texts)")
+    train.add_argument("--finetune-contrastive-start", choices=("auto", "on", "off"),
+                       default="auto",
+                       help="finetune: adapt the encoder by contrastive steps before the "
+                       "end-to-end epochs (default auto: on fewer than 320 training texts)")
     train.add_argument("--label-texts", choices=("auto", "on", "off"), default="auto",
                        help="the class names as five short training sentences each (\"This "
                        "is positive.\"), for every strategy but scratch (default auto: when "
@@ -212,8 +217,9 @@ def _train(args, rank):
     training = TrainingArguments(device=args.device, resume=args.resume is not None,
                                  finetune_epochs=args.finetune_epochs,
                                  finetune_learning_rate=args.finetune_learning_rate,
-                                 label_texts={"auto": None, "on": True,
-                                              "off": False}[args.label_texts],
+                                 label_texts=SWITCH[args.label_texts],
+                                 finetune_contrastive_start=SWITCH[
+                                     args.finetune_contrastive_start],
                                  checkpoint_dir=None if checkpoints is None else str(checkpoints))
     classifier = TextClassifier(strategy=args.strategy, encoder=args.encoder, seed=args.seed,
                                 precision="int8" if args.int8 else "fp32",

@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass, fields
 
 DEVICES = ("auto", "cpu", "cuda")
 _SWITCHES = ("resume", "contrastive_bf16", "finetune_bf16", "finetune_word_embeddings",
-             "label_texts")
+             "label_texts", "finetune_contrastive_start")
 _NOT_NUMBERS = ("device", "checkpoint_dir") + _SWITCHES
 _AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate",   # None: chosen
-         "finetune_word_embeddings", "label_texts", "contrastive_learning_rate")
+         "finetune_word_embeddings", "label_texts", "contrastive_learning_rate",
+         "finetune_contrastive_start")
 FINETUNE = {"epochs": 2, "learning_rate": 1e-4}
 FINETUNE_SMALL = {"epochs": 8, "learning_rate": 2e-5}
 CONTRASTIVE_RATES = {"shallow": 6e-5, "deep": 2e-5}   # by the encoder's depth: up to 6 layers
@@ -50,6 +51,11 @@ class TrainingArguments:
     # see finetune.word_embeddings_trained)
     finetune_bf16: bool = True
     finetune_word_embeddings: bool | None = None
+    # finetune: whether the encoder is first adapted by contrastive's steps (SetFit's order:
+    # the body contrastively, then end to end). None: below `finetune_small_texts`
+    # training texts, where cross-entropy alone barely moved the encoder (see
+    # `finetune_starts_contrastive`)
+    finetune_contrastive_start: bool | None = None
     # contrastive: steps = clip(contrastive_epochs * texts / min(batch, texts), min, max);
     # each batch holds up to `batch` texts (a lone text of its class twice, as two dropout
     # views). Measured with two views of every text in batches of 16 on movie-sentences
@@ -117,6 +123,13 @@ class TrainingArguments:
         chosen = FINETUNE_SMALL if texts < self.finetune_small_texts else FINETUNE
         return (self.finetune_epochs or chosen["epochs"],
                 self.finetune_learning_rate or chosen["learning_rate"])
+
+    def finetune_starts_contrastive(self, texts):
+        """Whether finetune adapts the encoder contrastively before its end-to-end epochs,
+        for `texts` training texts: the field where set, else below finetune_small_texts."""
+        if self.finetune_contrastive_start is not None:
+            return self.finetune_contrastive_start
+        return texts < self.finetune_small_texts
 
     def contrastive_rate(self, layers):
         """The contrastive learning rate for an encoder of `layers` transformer layers: the

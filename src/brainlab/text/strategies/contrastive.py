@@ -12,45 +12,47 @@ import numpy as np
 from .features import FeaturesStrategy
 
 
+def adapt_encoder(strategy, texts, y, objective="supcon"):
+    """Contrastive steps over (texts, y) and the class names' sentences, in place on
+    `strategy.encoder` (a FeaturesStrategy's); records its facts in `strategy.info`."""
+    from ..contrastive import ContrastiveTuner, contrastive_steps
+    from ..distributed import training_device
+
+    args, encoder = strategy.args, strategy.encoder
+    steps = contrastive_steps(len(texts), args.contrastive_batch_size, args.contrastive_epochs,
+                              args.contrastive_min_steps, args.contrastive_max_steps)
+    # a batch holds no more texts than the user labelled: the names' sentences take a
+    # share of it rather than growing it (movie sentences, 8 per class, 5 seeds: batches
+    # of 16 scored 0.716 in 3-4 s, of all 26 texts 0.714 in 4-5 s)
+    batch = max(4, min(args.contrastive_batch_size, len(texts)))
+    rate = args.contrastive_rate(getattr(encoder.model.config, "num_hidden_layers", 6))
+    tuner = ContrastiveTuner(steps=steps, batch_size=batch, learning_rate=rate,
+                             temperature=args.contrastive_temperature, objective=objective,
+                             seed=strategy.seed, verbose=strategy.verbose,
+                             device=training_device(args.device), bf16=args.contrastive_bf16)
+    named, named_y = strategy.label_sentences(list(texts), y)   # decided on frozen vectors
+    # the class names' sentences join the labelled texts of the contrastive steps
+    history = tuner.fit(encoder, encoder.tokenize(list(texts) + named),
+                        np.concatenate([np.asarray(y), np.asarray(named_y, dtype=int)]),
+                        encoder.tokenizer.pad_token_id or 0)
+    encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
+    encoder.prepare_inference()   # fp32: the head learns from fp32 vectors
+    strategy.info.update({"contrastive_steps": steps, "contrastive_objective": objective,
+                          "contrastive_learning_rate": rate,
+                          "contrastive_loss_first_last": [round(history[0], 4),
+                                                          round(history[-1], 4)]})
+
+
 class ContrastiveStrategy(FeaturesStrategy):
     name = "contrastive"
     trains_encoder = True
     objective = "supcon"
 
     def fit(self, texts, y, classes, validation=None):
-        from ..contrastive import ContrastiveTuner, contrastive_steps
-        from ..distributed import training_device
-
-        args = self.args
         self.encoder = self.make_encoder("fp32")
-        steps = contrastive_steps(len(texts), args.contrastive_batch_size,
-                                  args.contrastive_epochs, args.contrastive_min_steps,
-                                  args.contrastive_max_steps)
-        # a batch holds no more texts than the user labelled: the names' sentences take a
-        # share of it rather than growing it (movie sentences, 8 per class, 5 seeds: batches
-        # of 16 scored 0.716 in 3-4 s, of all 26 texts 0.714 in 4-5 s)
-        batch = max(4, min(args.contrastive_batch_size, len(texts)))
-        rate = args.contrastive_rate(getattr(self.encoder.model.config, "num_hidden_layers", 6))
-        tuner = ContrastiveTuner(steps=steps, batch_size=batch,
-                                 learning_rate=rate,
-                                 temperature=args.contrastive_temperature,
-                                 objective=self.objective, seed=self.seed,
-                                 verbose=self.verbose,
-                                 device=training_device(self.args.device),
-                                 bf16=args.contrastive_bf16)
-        named, named_y = self.label_sentences(list(texts), y)   # decided on frozen vectors
-        # the class names' sentences join the labelled texts of the contrastive steps
-        history = tuner.fit(self.encoder, self.encoder.tokenize(list(texts) + named),
-                            np.concatenate([np.asarray(y), np.asarray(named_y, dtype=int)]),
-                            self.encoder.tokenizer.pad_token_id or 0)
-        self.encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
-        self.encoder.prepare_inference()   # fp32: the head learns from fp32 vectors
+        adapt_encoder(self, texts, y, self.objective)
         self.shard_embedding = True   # under torchrun the ranks share the head's encoding
         self.fit_head(texts, y, classes, validation)
         self.shard_embedding = False
         self.ready_for_inference()
-        self.info.update({"contrastive_steps": steps, "contrastive_objective": self.objective,
-                          "contrastive_learning_rate": rate,
-                          "contrastive_loss_first_last": [round(history[0], 4),
-                                                          round(history[-1], 4)]})
         return self
