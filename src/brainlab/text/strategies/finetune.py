@@ -80,6 +80,8 @@ class FineTuneStrategy(FeaturesStrategy):
             self.ready_for_inference()
             return self
         copy_head_back(network.head, self.head)
+        # the scale the kept weights were trained with (a resumed run loads it with them)
+        self.mean, self.std = network.mean.numpy().copy(), network.std.numpy().copy()
         self.encoder.finetuned = True
         self.encoder.prepare_inference()   # the lean forward holds a copy of q, k, v
         self.ready_for_inference()
