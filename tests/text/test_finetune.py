@@ -60,9 +60,12 @@ def test_a_small_training_part_gets_smaller_steps_for_longer():
     assert TrainingArguments(finetune_epochs=3).finetune_schedule(50) == (3, 2e-5)
     assert TrainingArguments(finetune_learning_rate=5e-5).finetune_schedule(5000) == (2, 5e-5)
     # ... and starts from contrastive's adapted encoder, unless told
-    assert auto.finetune_starts_contrastive(999) and not auto.finetune_starts_contrastive(1000)
-    assert not TrainingArguments(finetune_contrastive_start=False).finetune_starts_contrastive(9)
-    assert TrainingArguments(finetune_contrastive_start=True).finetune_starts_contrastive(9999)
+    # (MiniLM's 6 layers; not a deeper encoder's 12)
+    assert auto.finetune_starts_contrastive(999, 6)
+    assert not auto.finetune_starts_contrastive(1000, 6)
+    assert not auto.finetune_starts_contrastive(50, 12)
+    assert not TrainingArguments(finetune_contrastive_start=False).finetune_starts_contrastive(9, 6)
+    assert TrainingArguments(finetune_contrastive_start=True).finetune_starts_contrastive(9999, 12)
     with pytest.raises(ValueError, match="finetune_epochs must be a positive number or None"):
         TrainingArguments(finetune_epochs=0)
 
