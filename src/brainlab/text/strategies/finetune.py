@@ -14,7 +14,8 @@ With fewer than 20 labels in some class nothing can be held out to tell whether 
 end-to-end epochs help, and measured on BBC News they did not: at 1, 4 and 8 labels per
 class the fine-tuned model scored 8.6, 9.9 and 1.9 points below the probe it started
 from. So below that the end-to-end epochs are skipped (``info["finetune_skipped"]`` says
-why), and what is kept is the contrastively adapted encoder and its head.
+why), and what is kept is the probe: on the contrastively adapted encoder where the start
+ran (contrastive's model), else on the pretrained one (the features strategy).
 """
 from __future__ import annotations
 
