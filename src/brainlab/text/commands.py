@@ -55,8 +55,8 @@ def register(subparsers):
     train.add_argument("--finetune-contrastive-start", choices=("auto", "on", "off"),
                        default="auto",
                        help="finetune: adapt the encoder by contrastive steps before the "
-                       "end-to-end epochs (default auto: on fewer than 1,000 training texts, with an "
-                       "encoder of up to 6 layers)")
+                       "end-to-end epochs (default auto: on fewer than 1,000 training "
+                       "texts, with an encoder of up to 6 layers)")
     train.add_argument("--label-texts", choices=("auto", "on", "off"), default="auto",
                        help="the class names as five short training sentences each (\"This "
                        "is positive.\"), for every strategy but scratch (default auto: when "

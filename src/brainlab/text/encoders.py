@@ -225,6 +225,12 @@ class TransformerEncoder:
         return self.load()._tokenizer
 
     @property
+    def layers(self):
+        """Transformer layers (6 when the config does not say): the training rules that
+        follow the encoder's depth read it (training.SHALLOW_LAYERS)."""
+        return getattr(self.model.config, "num_hidden_layers", 6)
+
+    @property
     def key(self):
         """What decides the vectors: weights, precision, length limit and pooling."""
         identity = _fingerprint(self.source) if self.local else self.source

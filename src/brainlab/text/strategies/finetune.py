@@ -38,8 +38,7 @@ class FineTuneStrategy(FeaturesStrategy):
         all_texts, all_y = list(texts), np.asarray(y)
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
                                         self.seed)
-        contrastive = self.args.finetune_starts_contrastive(
-            len(texts), getattr(self.encoder.model.config, "num_hidden_layers", 6))
+        contrastive = self.args.finetune_starts_contrastive(len(texts), self.encoder.layers)
         if contrastive:   # on the training part only: the held-out texts judge it too
             adapt_encoder(self, texts, y)
             self.info["finetune_started_from"] = "contrastive adaptation"
