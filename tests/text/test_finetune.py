@@ -116,3 +116,34 @@ def test_a_multilingual_vocabulary_stays_frozen_by_default_and_switches_are_chec
     with pytest.raises(ValueError, match="finetune_word_embeddings must be True or False or "
                                          "None, got 1"):
         TrainingArguments(finetune_word_embeddings=1)
+
+
+def test_a_resumed_run_restores_the_contrastive_start_from_its_checkpoint(small_data, tmp_path,
+                                                                          monkeypatch):
+    """The checkpoint holds the adapted weights, so resuming does not run the contrastive
+    steps again; and a checkpoint of a run that started from them resumes only such a run."""
+    from dataclasses import replace
+
+    import pytest
+
+    from brainlab.text import TrainingArguments
+    from brainlab.text.strategies import finetune
+
+    texts, labels = small_data
+    args = TrainingArguments(finetune_contrastive_start=True, finetune_epochs=2,
+                             checkpoint_dir=str(tmp_path / "checkpoints"))
+    whole = TextClassifier(strategy="finetune", seed=0, args=args).fit(texts, labels)
+    assert whole.info["finetune_started_from"] == "contrastive adaptation"
+
+    def not_again(*_):
+        raise AssertionError("the contrastive steps ran again on resume")
+
+    monkeypatch.setattr(finetune, "adapt_encoder", not_again)
+    resumed = TextClassifier(strategy="finetune", seed=0,
+                             args=replace(args, resume=True)).fit(texts, labels)
+    assert resumed.info["finetune_resumed_from_epoch"] == 3   # both epochs were done
+    np.testing.assert_allclose(resumed.predict_proba(texts), whole.predict_proba(texts),
+                               atol=1e-4)
+    with pytest.raises(ValueError, match="other training texts or settings"):
+        TextClassifier(strategy="finetune", seed=0, args=replace(
+            args, resume=True, finetune_contrastive_start=False)).fit(texts, labels)

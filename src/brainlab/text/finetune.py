@@ -102,7 +102,7 @@ class FineTuner:
     def __init__(self, epochs=2, learning_rate=1e-4, head_learning_rate=1e-3, batch_size=32,
                  warmup_fraction=0.1, max_grad_norm=1.0, weight_decay=0.01, patience=1,
                  seed=0, verbose=1, device="cpu", checkpoint_dir=None, resume=False,
-                 bf16=False, train_word_embeddings=None):
+                 bf16=False, train_word_embeddings=None, start="probe"):
         if epochs < 1:
             raise ValueError(f"fine-tuning epochs must be at least 1, got {epochs}")
         self.epochs, self.learning_rate, self.head_learning_rate = epochs, learning_rate, \
@@ -118,6 +118,9 @@ class FineTuner:
         self.bf16 = trains_in_bf16(bf16, self.device)
         # None: chosen by the model's shape (word_embeddings_trained)
         self.train_word_embeddings = train_word_embeddings
+        # what the network was before epoch 1 ("probe", or "contrastive" where the encoder
+        # was adapted first): part of the fingerprint, as a checkpoint holds weights from it
+        self.start = start
         self.pad_id = 0
         self.best_epoch = None
         self.resumed_from = None
@@ -332,5 +335,5 @@ def run_fingerprint(train_ids, train_targets, val_ids, val_targets, tuner):
     digest.update(repr((tuner.epochs, tuner.learning_rate, tuner.head_learning_rate,
                         tuner.batch_size, tuner.warmup_fraction, tuner.max_grad_norm,
                         tuner.weight_decay, tuner.patience, tuner.seed, tuner.bf16,
-                        tuner.train_word_embeddings)).encode())
+                        tuner.train_word_embeddings, tuner.start)).encode())
     return digest.hexdigest()

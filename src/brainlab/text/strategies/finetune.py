@@ -39,7 +39,11 @@ class FineTuneStrategy(FeaturesStrategy):
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
                                         self.seed)
         contrastive = self.args.finetune_starts_contrastive(len(texts), self.encoder.layers)
-        if contrastive:   # on the training part only: the held-out texts judge it too
+        if contrastive and self.args.resume:
+            # the checkpoint holds the adapted weights (and the fingerprint says the run
+            # started so): its steps are not run again only to be overwritten
+            self.info["finetune_started_from"] = "contrastive adaptation (in the checkpoint)"
+        elif contrastive:   # on the training part only: the held-out texts judge it too
             adapt_encoder(self, texts, y)
             self.info["finetune_started_from"] = "contrastive adaptation"
         self.shard_embedding = True   # under torchrun the ranks share the probe's encoding
@@ -59,7 +63,8 @@ class FineTuneStrategy(FeaturesStrategy):
                           verbose=self.verbose, device=training_device(self.args.device),
                           checkpoint_dir=self.args.checkpoint_dir, resume=self.args.resume,
                           bf16=self.args.finetune_bf16,
-                          train_word_embeddings=self.args.finetune_word_embeddings)
+                          train_word_embeddings=self.args.finetune_word_embeddings,
+                          start="contrastive" if contrastive else "probe")
         tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenize(validation[0]), np.asarray(validation[1]))
@@ -76,7 +81,8 @@ class FineTuneStrategy(FeaturesStrategy):
             # the probe found it (pretrained, or contrastively adapted): fit the head on
             # every label, the held-out ones included (as features and contrastive would)
             self.info["finetune_kept"] = "the probe, refitted on all labels"
-            if contrastive:
+            if contrastive:   # the adapted weights, restored with the probe's state
+                self.encoder.finetuned = True
                 self.encoder.prepare_inference()
             self.fit_head(all_texts, all_y, classes)
             self.ready_for_inference()
