@@ -111,6 +111,9 @@ def test_the_other_rated_snippets_of_the_same_archive():
     assert Counter(nyt.labels) == {"negative": 2700, "positive": 2178}
     assert amazon.source == "amazon-snippets" and nyt.source == "nyt-snippets"
     assert len(set(amazon.texts)) == len(amazon) and len(set(nyt.texts)) == len(nyt)
+    tweets = load_data("vader-tweets")   # 4,200 rated, 4 of them exactly 0
+    assert Counter(tweets.labels) == {"positive": 2897, "negative": 1299}
+    assert tweets.source == "vader-tweets" and len(set(tweets.texts)) == len(tweets)
 
 
 def test_a_missing_source_archive_says_how_to_get_it(tmp_path, monkeypatch):
