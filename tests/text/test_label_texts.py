@@ -20,6 +20,12 @@ def test_names_made_of_words_qualify_and_names_with_digits_do_not():
     assert readable("card_arrival") == "card arrival"
     assert readable("  not-so  good ") == "not so good"
     assert [readable(n) for n in ("neg", "POS", "neu")] == ["negative", "positive", "neutral"]
+    assert names_are_words(["rec.sport.hockey", "AddToPlaylist"])
+    assert readable("rec.sport.hockey") == "rec sport hockey"
+    assert [readable(n) for n in ("AddToPlaylist", "GetWeather", "bookFlight")] == \
+        ["add to playlist", "get weather", "book flight"]
+    assert [readable(n) for n in ("Sci/Tech", "World", "NEGATIVE", "iPhone", "Book_Flight")] \
+        == ["Sci/Tech", "World", "NEGATIVE", "iPhone", "Book Flight"]
 
 
 def test_each_template_is_filled_with_each_readable_name():

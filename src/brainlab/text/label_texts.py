@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 
 TEMPLATES = ("{}", "This is {}.", "This sentence is {}.", "It is {}.", "The text is {}.")
-_WORDS = re.compile(r"[^\W\d_]+(?:[\s_/&'-]+[^\W\d_]+)*")   # letters, in any script
+_WORDS = re.compile(r"[^\W\d_]+(?:[\s_/&'.:-]+[^\W\d_]+)*")   # letters, in any script
+# a name in camel case: "AddToPlaylist", "GetWeather" (SNIPS's intents), "bookFlight";
+# not "iPhone" or "World"
+_CAMEL = re.compile(r"(?:[A-Z][a-z]+|[a-z]{2,})(?:[A-Z][a-z]*)+")
 
 
 # Sentiment labels are often abbreviated; as they stand they point nowhere useful: on
@@ -29,8 +32,12 @@ ABBREVIATIONS = {"neg": "negative", "pos": "positive", "neu": "neutral"}
 
 
 def readable(name):
-    """The class name as words: "card_arrival" -> "card arrival", "neg" -> "negative"."""
-    words = " ".join(re.sub(r"[_-]+", " ", str(name)).split())
+    """The class name as words: "card_arrival" -> "card arrival", "rec.autos" -> "rec
+    autos", "AddToPlaylist" -> "add to playlist", "neg" -> "negative"."""
+    name = str(name).strip()
+    if _CAMEL.fullmatch(name):
+        name = " ".join(re.findall(r"[A-Z]?[a-z]+|[A-Z]+", name)).lower()
+    words = " ".join(re.sub(r"[_.:-]+", " ", name).split())
     return ABBREVIATIONS.get(words.lower(), words)
 
 
