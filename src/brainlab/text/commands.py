@@ -52,12 +52,12 @@ def register(subparsers):
     train.add_argument("--finetune-learning-rate", type=positive_float, default=None,
                        help="finetune: the encoder's learning rate (default 1e-4, or 2e-5 on "
                        "fewer than 320 training texts)")
-    train.add_argument("--finetune-contrastive-start", choices=("auto", "on", "off"),
+    train.add_argument("--finetune-contrastive-start", choices=tuple(SWITCH),
                        default="auto",
                        help="finetune: adapt the encoder by contrastive steps before the "
                        "end-to-end epochs (default auto: on fewer than 1,000 training "
                        "texts, with an encoder of up to 6 layers)")
-    train.add_argument("--label-texts", choices=("auto", "on", "off"), default="auto",
+    train.add_argument("--label-texts", choices=tuple(SWITCH), default="auto",
                        help="the class names as five short training sentences each (\"This "
                        "is positive.\"), for every strategy but scratch (default auto: when "
                        "every class name is made of words and they point the right way on "
