@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 # chromium through chromium-driver (root and apt needed, as on CI). The movie
 # sentences (movie-sentences) are in vaderSentiment's source archive, which pip fetches
 # from the package registry into $(DATA_DIR); brainlab reads them from there, offline.
+# So are the fortunes (fortunes: 26 classes), a Debian package apt downloads unpacked.
 DATA_DIR ?= $(or $(BRAINLAB_DATA),$(HOME)/.cache/brainlab/data)
 VADER := $(DATA_DIR)/vaderSentiment-3.3.2.tar.gz
-data: $(STAMP) $(VADER)
+FORTUNES := $(DATA_DIR)/fortunes_1.99.1-7.3_all.deb
+data: $(STAMP) $(VADER) $(FORTUNES)
 	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null) || \
 	  echo "warning: could not install dataset-fashion-mnist; its tests will be skipped" >&2
@@ -29,6 +31,13 @@ data: $(STAMP) $(VADER)
 $(VADER): | $(STAMP)
 	mkdir -p $(DATA_DIR)
 	$(PY) -m pip download -q --no-deps --no-binary :all: vaderSentiment==3.3.2 -d $(DATA_DIR)
+
+$(FORTUNES):
+	mkdir -p $(DATA_DIR)
+	@(cd $(DATA_DIR) && (apt-get download -qq fortunes=1:1.99.1-7.3 2>/dev/null || \
+	  (apt-get update -qq && apt-get download -qq fortunes=1:1.99.1-7.3)) && \
+	  mv 'fortunes_1%3a1.99.1-7.3_all.deb' $(notdir $@)) || \
+	  echo "warning: could not download Debian's fortunes; its tests will be skipped" >&2
 
 demo: $(STAMP)
 	$(VENV)/bin/brainlab demo

