@@ -68,6 +68,21 @@ def test_balanced_batches_cover_tiny_classes_and_walk_every_text():
     assert len(set(walked.tolist())) == 48   # a permutation is walked before repeating
 
 
+def test_with_many_classes_a_batch_holds_two_texts_of_each_of_fewer_classes():
+    """26 classes, batches of 32: 16 classes x 2 texts (no class alone with its dropout
+    view), every class in turn; up to 16 classes every class is in every batch."""
+    labels = np.repeat(np.arange(26), 8)
+    batches = BalancedBatches(labels, 32, seed=0)
+    seen = [batches.next() for _ in range(13)]   # 13 x 16 = 8 rounds of the 26 classes
+    for rows in seen:
+        assert len(rows) == 32 and len(set(rows.tolist())) == 32
+        assert set(np.bincount(labels[rows]).tolist()) <= {0, 2}
+    counts = np.bincount(labels[np.concatenate(seen)], minlength=26)
+    assert counts.min() == counts.max() == 16
+    three = BalancedBatches(np.repeat(np.arange(3), 20), 32, seed=0).next()
+    assert np.bincount(np.repeat(np.arange(3), 20)[three]).tolist() == [10, 10, 10]
+
+
 def test_lone_texts_get_a_second_view_so_every_text_has_a_positive():
     labels = np.array([0, 0, 0, 1, 2, 2])
     rows = with_lone_views(np.array([0, 1, 3, 4, 5]), labels)

@@ -90,14 +90,22 @@ def with_lone_views(rows, labels):
 
 
 class BalancedBatches:
-    """Endless class-balanced batches of row indices: each class in turn contributes its
-    share, walking through a fresh permutation of its rows (no pair lists)."""
+    """Endless class-balanced batches of row indices (no pair lists). A batch holds
+    `per_class` texts of each of `classes_per_batch` classes: every class while the batch
+    has room for two texts of each, else the classes in turns (P classes x K = 2 texts,
+    Hermans et al. 2017), so that with many classes a text still meets others of its
+    class rather than only its own dropout view. Each class walks through a fresh
+    permutation of its rows."""
 
     def __init__(self, labels, texts_per_batch, seed=0):
         self.rng = np.random.default_rng(seed)
         self.members = [np.flatnonzero(labels == label) for label in np.unique(labels)]
         self.texts_per_batch = int(texts_per_batch)
         self.queues = [self.rng.permutation(m) for m in self.members]
+        classes = len(self.members)
+        self.per_class = max(2, self.texts_per_batch // classes)
+        self.classes_per_batch = min(classes, max(1, self.texts_per_batch // self.per_class))
+        self.turns = np.array([], dtype=int)   # the classes still to come this round
 
     def _take(self, c, k):
         taken = []
@@ -111,12 +119,23 @@ class BalancedBatches:
                 break   # a tiny class: each of its texts once per batch
         return taken
 
+    def _classes(self):
+        """The next classes_per_batch classes, in rounds that each visit every class once."""
+        chosen = []
+        while len(chosen) < self.classes_per_batch:
+            if len(self.turns) == 0:
+                fresh = self.rng.permutation(len(self.members))
+                taken = np.isin(fresh, chosen)   # no class twice in a batch: those wait
+                self.turns = np.concatenate([fresh[~taken], fresh[taken]])
+            need = self.classes_per_batch - len(chosen)
+            chosen.extend(self.turns[:need].tolist())
+            self.turns = self.turns[need:]
+        return chosen
+
     def next(self):
-        share = max(1, self.texts_per_batch // len(self.members))
-        order = self.rng.permutation(len(self.members))
         rows = []
-        for c in order:
-            rows.extend(self._take(c, share))
+        for c in self._classes():
+            rows.extend(self._take(c, self.per_class))
         return np.array(rows[:max(self.texts_per_batch, len(self.members))])
 
 
