@@ -14,6 +14,7 @@ SetFit is a bench-only peer: `make bench` installs it in .venv-setfit.
     .venv-setfit/bin/python bench/fewshot.py [--data movie-sentences] [--budgets 8,64]
                                              [--seeds 3] [--test 1000]
                                              [--peers setfit,setfit-names]
+                                             [--setfit-iterations N]
 """
 import argparse
 import time
@@ -24,7 +25,7 @@ import numpy as np
 warnings.filterwarnings("ignore")
 
 
-def setfit_run(texts, labels, test_texts, seed):
+def setfit_run(texts, labels, test_texts, seed, iterations=None):
     import tempfile
 
     from datasets import Dataset
@@ -38,7 +39,8 @@ def setfit_run(texts, labels, test_texts, seed):
     model = SetFitModel.from_pretrained(str(default_model_path()), local_files_only=True)
     with tempfile.TemporaryDirectory() as checkpoints:   # SetFit writes checkpoints there
         trainer = Trainer(model=model, args=TrainingArguments(
-            seed=seed, show_progress_bar=False, output_dir=checkpoints),
+            seed=seed, show_progress_bar=False, output_dir=checkpoints,
+            num_iterations=iterations),
             train_dataset=Dataset.from_dict({"text": list(texts),
                                              "label": [str(x) for x in labels]}))
         trainer.train()
@@ -62,6 +64,10 @@ def main():
                         help="test texts per class (default 1000)")
     parser.add_argument("--peers", default="setfit,setfit-names",
                         help="SetFit as it comes, and with the class-name sentences added")
+    parser.add_argument("--setfit-iterations", type=int, default=None,
+                        help="SetFit's num_iterations (pairs per text); default: its own, "
+                             "which with many classes draws every pair (41,600 for 26 "
+                             "classes x 8)")
     args = parser.parse_args()
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     train, test = stratified_split(load_data(args.data), 0.3, seed=0)
@@ -93,7 +99,8 @@ def main():
                 if peer == "setfit-names":
                     texts += named_texts
                     labels += [names[i] for i in named_index]
-                predicted, spent = setfit_run(texts, labels, test.texts, seed)
+                predicted, spent = setfit_run(texts, labels, test.texts, seed,
+                                              args.setfit_iterations)
                 seconds[peer].append(spent)
                 scores[peer].append(float(np.mean(np.array(predicted) == truth)))
             print(f"  seed {seed}, {budget}/class: " + ", ".join(

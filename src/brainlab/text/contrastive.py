@@ -1,8 +1,10 @@
 """Contrastive adaptation of an encoder to the user's labels (the first half of SetFit's
 idea, without its pairs).
 
-Each step draws a class-balanced batch of texts. A text that is alone in its class in
-the batch is encoded twice (dropout makes the two views differ, as in SimCSE), so every
+Each step draws a class-balanced batch of texts: with more than 16 classes, 2 texts of
+each of 16 classes in turn (26 fortune categories at 8 labels each, 3 seeds: +6.3 points
+over the frozen features, against +0.9 with one text of every class). A text that is
+alone in its class in the batch is encoded twice (dropout makes the two views differ, as in SimCSE), so every
 text has a positive even with one label per class; the others are encoded once, which
 measured as accurate as two views of every text in half the time. Two objectives, chosen by measurement (see README):
 
