@@ -12,7 +12,7 @@ beats features by >= 3 points at 8 per class.
 SetFit is a bench-only peer: `make bench` installs it in .venv-setfit.
 
     .venv-setfit/bin/python bench/fewshot.py [--data movie-sentences] [--budgets 8,64]
-                                             [--seeds 3] [--test 1000]
+                                             [--seeds 3] [--first-seed 0] [--test 1000]
                                              [--peers setfit,setfit-names]
                                              [--setfit-iterations N]
 """
@@ -60,6 +60,8 @@ def main():
     parser.add_argument("--data", default="movie-sentences")
     parser.add_argument("--budgets", default="8,64")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="run seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--test", type=int, default=1000,
                         help="test texts per class (default 1000)")
     parser.add_argument("--peers", default="setfit,setfit-names",
@@ -75,7 +77,8 @@ def main():
     truth = np.array([str(label) for label in test.labels])
     names = sorted({str(label) for label in train.labels})
     named_texts, named_index = label_texts(names)
-    print(f"{args.data}: {len(test)} test texts; seeds 0..{args.seeds - 1}; class-name "
+    last = args.first_seed + args.seeds - 1
+    print(f"{args.data}: {len(test)} test texts; seeds {args.first_seed}..{last}; class-name "
           f"sentences: {len(named_texts)}")
     columns = ["features", "contrastive"] + peers
     print("| labels per class | " + " | ".join(columns) + " | contrastive s | " +
@@ -84,7 +87,7 @@ def main():
     for budget in [int(b) for b in args.budgets.split(",")]:
         scores = {column: [] for column in columns}
         seconds = {column: [] for column in ["contrastive"] + peers}
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             subset = sample_per_class(train, budget, seed)
             for strategy in ("features", "contrastive"):
                 started = time.perf_counter()
