@@ -81,6 +81,9 @@ def test_with_many_classes_a_batch_holds_two_texts_of_each_of_fewer_classes():
     assert counts.min() == counts.max() == 16
     three = BalancedBatches(np.repeat(np.arange(3), 20), 32, seed=0).next()
     assert np.bincount(np.repeat(np.arange(3), 20)[three]).tolist() == [10, 10, 10]
+    # a batch too small for 8 classes x 2 (5 classes, 1 label each): every class, once
+    five = BalancedBatches(np.arange(5), 5, seed=0).next()
+    assert sorted(five.tolist()) == [0, 1, 2, 3, 4]
 
 
 def test_lone_texts_get_a_second_view_so_every_text_has_a_positive():

@@ -1,12 +1,13 @@
 """Contrastive adaptation of an encoder to the user's labels (the first half of SetFit's
 idea, without its pairs).
 
-Each step draws a class-balanced batch of texts: with more than 16 classes, 2 texts of
-each of 16 classes in turn (26 fortune categories at 8 labels each, 3 seeds: +6.3 points
-over the frozen features, against +0.9 with one text of every class). A text that is
-alone in its class in the batch is encoded twice (dropout makes the two views differ, as in SimCSE), so every
-text has a positive even with one label per class; the others are encoded once, which
-measured as accurate as two views of every text in half the time. Two objectives, chosen by measurement (see README):
+Each step draws a class-balanced batch of texts: with more than 16 classes (batches of
+32), 2 texts of each of 16 classes in turn (26 fortune categories at 8 labels each, 3
+seeds: +6.3 points over the frozen features, against +0.9 with one text of every class).
+A text that is alone in its class in the batch is encoded twice (dropout makes the two
+views differ, as in SimCSE), so every text has a positive even with one label per class;
+the others are encoded once, which measured as accurate as two views of every text in
+half the time. Two objectives, chosen by measurement (see README):
 
 - supervised contrastive loss (Khosla et al. 2020) with in-batch negatives: each view
   is pulled towards every other view of its class and pushed from the rest, through a
@@ -34,6 +35,8 @@ from .fastbert import HuggingFaceForward
 
 OBJECTIVES = ("supcon", "triplet")
 CHUNK_TEXTS = 8   # texts per forward chunk of a batch (measured: 2-4 chunks as fast)
+# P x K batches hold at least this many classes, else every class is in every batch
+MIN_CLASSES_PER_BATCH = 8
 
 
 def supervised_contrastive_loss(vectors, labels, temperature=0.2):
@@ -94,9 +97,10 @@ def with_lone_views(rows, labels):
 class BalancedBatches:
     """Endless class-balanced batches of row indices (no pair lists). A batch holds
     `per_class` texts of each of `classes_per_batch` classes: every class while the batch
-    has room for two texts of each, else the classes in turns (P classes x K = 2 texts,
-    Hermans et al. 2017), so that with many classes a text still meets others of its
-    class rather than only its own dropout view. Each class walks through a fresh
+    has room for two texts of each (or too little room for 2 x MIN_CLASSES_PER_BATCH
+    texts), else 2 texts of each of batch / 2 classes, the classes in turns (P x K
+    sampling, Hermans et al. 2017), so that with many classes a text still meets others
+    of its class rather than only its own dropout view. Each class walks through a fresh
     permutation of its rows."""
 
     def __init__(self, labels, texts_per_batch, seed=0):
@@ -105,8 +109,12 @@ class BalancedBatches:
         self.texts_per_batch = int(texts_per_batch)
         self.queues = [self.rng.permutation(m) for m in self.members]
         classes = len(self.members)
-        self.per_class = max(2, self.texts_per_batch // classes)
-        self.classes_per_batch = min(classes, max(1, self.texts_per_batch // self.per_class))
+        if self.texts_per_batch >= 2 * classes or \
+                self.texts_per_batch // 2 < MIN_CLASSES_PER_BATCH:   # every class, each time
+            self.per_class, self.classes_per_batch = \
+                max(1, self.texts_per_batch // classes), classes
+        else:   # P x K: 2 texts of each of batch / 2 classes
+            self.per_class, self.classes_per_batch = 2, self.texts_per_batch // 2
         self.turns = np.array([], dtype=int)   # the classes still to come this round
 
     def _take(self, c, k):
