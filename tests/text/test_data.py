@@ -160,3 +160,15 @@ def test_a_file_that_is_not_a_debian_package_is_refused(tmp_path):
     fake.write_bytes(b"PK\x03\x04 not an ar archive")
     with pytest.raises(ValueError, match="fake.deb: not a Debian package"):
         _deb_data(fake)
+
+
+def test_a_truncated_fortunes_package_says_to_fetch_it_again(tmp_path, monkeypatch):
+    from brainlab.text.datasets import FORTUNES_DEB, data_dir, load_fortunes
+
+    whole = data_dir() / FORTUNES_DEB
+    if not whole.is_file():
+        pytest.skip("Debian's fortunes package was not downloaded (make data)")
+    (tmp_path / FORTUNES_DEB).write_bytes(whole.read_bytes()[:3000])
+    monkeypatch.setenv("BRAINLAB_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="not a readable Debian package .*run 'make data'"):
+        load_fortunes()

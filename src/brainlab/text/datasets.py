@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import lzma
 import os
 import tarfile
 from pathlib import Path
@@ -139,7 +140,10 @@ def _deb_data(archive):
         raise ValueError(f"{archive}: not a Debian package (no ar header)")
     at = 8
     while at + 60 <= len(raw):
-        name, size = raw[at:at + 16].decode().strip().rstrip("/"), int(raw[at + 48:at + 58])
+        name, size = raw[at:at + 16].decode("latin-1").strip().rstrip("/"), raw[at + 48:at + 58]
+        if not size.strip().isdigit():
+            raise ValueError(f"{archive}: not a Debian package (bad ar member header)")
+        size = int(size)
         if name.startswith("data.tar"):
             return tarfile.open(fileobj=io.BytesIO(raw[at + 60:at + 60 + size]))
         at += 60 + size + size % 2
@@ -169,17 +173,22 @@ def load_fortunes():
         raise ValueError(f"{archive}: not found; 'make data' downloads it (apt-get download "
                          f"fortunes=1:1.99.1-7.3, in {data_dir()})")
     pairs = []
-    with _deb_data(archive) as files:
-        for member in files.getmembers():
-            name = member.name[len(FORTUNES_DIR):]
-            if not member.isfile() or not member.name.startswith(FORTUNES_DIR) \
-                    or "." in name or "/" in name or name in FORTUNES_CATCH_ALLS:
-                continue
-            entries = files.extractfile(member).read().decode("utf-8").split("\n%\n")
-            texts = [_fortune_text(entry) for entry in entries]
-            texts = [text for text in texts if text and text != "%"]
-            if len(texts) >= FORTUNES_MIN:
-                pairs.extend((text, name) for text in texts)
+    try:
+        with _deb_data(archive) as files:
+            for member in files.getmembers():
+                name = member.name[len(FORTUNES_DIR):]
+                if not member.isfile() or not member.name.startswith(FORTUNES_DIR) \
+                        or "." in name or "/" in name or name in FORTUNES_CATCH_ALLS:
+                    continue
+                entries = files.extractfile(member).read().decode("utf-8").split("\n%\n")
+                texts = [_fortune_text(entry) for entry in entries]
+                texts = [text for text in texts if text and text != "%"]
+                if len(texts) >= FORTUNES_MIN:
+                    pairs.extend((text, name) for text in texts)
+    except (tarfile.TarError, EOFError, lzma.LZMAError, UnicodeDecodeError) as error:
+        reason = " ".join(str(error).split())   # tarfile's reasons span lines: one line
+        raise ValueError(f"{archive}: not a readable Debian package ({reason}); delete it "
+                         f"and run 'make data' again") from None
     return _unique_labelled(pairs, "fortunes")
 
 
