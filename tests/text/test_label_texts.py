@@ -17,6 +17,8 @@ def test_names_made_of_words_qualify_and_names_with_digits_do_not():
     assert not names_are_words(["LABEL_0", "LABEL_1"])
     assert not names_are_words(["positive", "5 stars"])   # one name without words: none
     assert not names_are_words(["", "x"])
+    assert not names_are_words(["A", "B", "C"])   # letters name nothing
+    assert names_are_words(["好", "差"])   # one CJK character is a word
     assert readable("card_arrival") == "card arrival"
     assert readable("  not-so  good ") == "not so good"
     assert [readable(n) for n in ("neg", "POS", "neu")] == ["negative", "positive", "neutral"]
