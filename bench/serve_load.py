@@ -189,6 +189,8 @@ def main():
     parser.add_argument("--clients", default="httpx,streams",
                         help="load generators: httpx's AsyncClient and/or bare asyncio streams")
     parser.add_argument("--soak", type=int, default=20000, help="soak requests (0: none)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="the server's --workers (model threads; default 1)")
     parser.add_argument("--precision", choices=("fp32", "bf16", "int8"),
                         help="the server's and the offline run's (default: what "
                         "'brainlab text serve' picks, bf16 where the CPU has it, else fp32)")
@@ -208,7 +210,7 @@ def main():
         if model is None:
             model = Path(scratch) / "model"
             TextClassifier(strategy="features", seed=0).fit(train.texts, train.labels).save(model)
-        options = ["--precision", precision]
+        options = ["--precision", precision, "--workers", str(args.workers)]
         classifier = TextClassifier.load(model, precision=precision)
         sample = texts[:args.requests]
         classifier.predict_proba(sample[:64])

@@ -179,3 +179,42 @@ def test_bad_settings_are_refused():
         DynamicBatcher(Recorder(), max_wait_ms=-1)
     with pytest.raises(ValueError, match="max_batch_tokens"):
         DynamicBatcher(Recorder(), max_batch_tokens=0)
+
+
+def test_two_workers_compute_two_batches_at_once_and_lose_nothing():
+    """Each worker takes its own batch (they take turns to gather): two forwards overlap,
+    and every request still gets its own rows, once."""
+    import threading
+
+    inside, overlapped = [0], []
+    lock = threading.Lock()
+
+    def model(texts):
+        with lock:
+            inside[0] += 1
+            overlapped.append(inside[0])
+        time.sleep(0.03)
+        with lock:
+            inside[0] -= 1
+        return np.array([[float(t)] for t in texts])
+
+    requests = [[str(i)] for i in range(60)]
+    batcher = DynamicBatcher(model, max_wait_ms=1, max_batch_tokens=9, workers=2)   # 3 texts
+    answers = run(serve(batcher, requests))
+    assert [rows[0, 0] for rows in answers] == [float(r[0]) for r in requests]
+    assert max(overlapped) == 2 and batcher.texts == 60
+    assert "workers=2" in repr(batcher)
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        DynamicBatcher(model, workers=0)
+
+
+def test_with_two_workers_each_model_thread_runs_on_its_share_of_the_threads():
+    import torch
+
+    from brainlab.text.serve.batcher import model_thread
+
+    before = torch.get_num_threads()
+    with model_thread(2, threads=1) as pool:
+        seen = set(pool.map(lambda _: (torch.get_num_threads(), time.sleep(0.05))[0], range(4)))
+    assert seen == {1}
+    assert torch.get_num_threads() == before   # this thread's own setting is untouched

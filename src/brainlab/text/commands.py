@@ -133,6 +133,9 @@ def register(subparsers):
     serve.add_argument("--no-batching", action="store_true",
                        help="one forward per request (the baseline batching is measured "
                        "against)")
+    serve.add_argument("--workers", type=positive_int, default=1,
+                       help="batches computed at once, each on its share of the cores "
+                       "(default 1)")
     serve.add_argument("--max-texts", type=positive_int, default=256,
                        help="texts per request (default 256)")
     serve.add_argument("--max-body-bytes", type=positive_int, default=1 << 20,
@@ -377,7 +380,7 @@ def run_serve(args):
     app = create_app(args.model, precision=precision,
                      max_wait_ms=args.max_wait_ms, max_batch_tokens=args.max_batch_tokens,
                      batching=not args.no_batching, max_texts=args.max_texts,
-                     max_body_bytes=args.max_body_bytes)
+                     max_body_bytes=args.max_body_bytes, workers=args.workers)
     print(f"serving {args.model} ({precision}) on http://{args.host}:{args.port}/ "
           f"(API: /docs)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

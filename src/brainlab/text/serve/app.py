@@ -96,13 +96,15 @@ def memory_trimmer(every=50):
 
 def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096,
                batching=True, max_texts=MAX_TEXTS, max_body_bytes=MAX_BODY_BYTES,
-               max_file_bytes=MAX_FILE_BYTES, classifier=None):
+               max_file_bytes=MAX_FILE_BYTES, classifier=None, workers=1):
     """An ASGI app serving the model saved in `model_dir` (or an already loaded
     `classifier`, with `model_dir` its saved directory); `precision` None keeps the saved
     one. A batch is formed whenever the model is free, from the requests that queued
     meanwhile, waiting up to `max_wait_ms` for more while requests come in together (5, the
     default, measured best at 8 and 32 clients in bench/serve_load.py) and closing at
-    `max_batch_tokens`."""
+    `max_batch_tokens`. `workers` > 1 runs that many batches at once, each model thread
+    on its share of PyTorch's threads (the process's default for threads that have not run
+    the model yet becomes that share too)."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse, Response
@@ -111,7 +113,15 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
 
     if max_texts < 1:
         raise ValueError(f"max_texts must be >= 1, got {max_texts}")
-    thread = model_thread()   # the model is loaded, warmed up and run in this one thread
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    threads = None
+    if workers > 1:
+        import torch
+
+        threads = max(1, torch.get_num_threads() // workers)
+    # the model is loaded, warmed up and run in these threads only
+    thread = model_thread(workers, threads)
     if classifier is None:
         classifier, meta = thread.submit(load_model, model_dir, precision).result()
     else:
@@ -126,7 +136,7 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
         return rows
 
     batcher = DynamicBatcher(predict, token_counter(classifier), max_wait_ms, max_batch_tokens,
-                             batching, executor=thread)
+                             batching, executor=thread, workers=workers)
     thread.submit(classifier.predict_proba, ["warm-up"]).result()   # one-off costs, paid now
 
     @asynccontextmanager
