@@ -214,7 +214,11 @@ def test_with_two_workers_each_model_thread_runs_on_its_share_of_the_threads():
     from brainlab.text.serve.batcher import model_thread
 
     before = torch.get_num_threads()
-    with model_thread(2, threads=1) as pool:
-        seen = set(pool.map(lambda _: (torch.get_num_threads(), time.sleep(0.05))[0], range(4)))
-    assert seen == {1}
-    assert torch.get_num_threads() == before   # this thread's own setting is untouched
+    try:
+        with model_thread(2, threads=1) as pool:
+            seen = set(pool.map(lambda _: (torch.get_num_threads(), time.sleep(0.05))[0],
+                                range(4)))
+        assert seen == {1}
+        assert torch.get_num_threads() == before   # this thread's own setting is untouched
+    finally:
+        torch.set_num_threads(before)   # the default of threads made later, for other tests

@@ -8,10 +8,10 @@ frozen features 0.615 -> 0.662 on movie sentences, 0.533 -> 0.547 on tweets, 0.7
 0.819 on the Chinese reviews; contrastive 0.652 -> 0.716 and 0.521 -> 0.565.
 
 Names with digits ("0", "LABEL_1", "5 stars") or of one Latin letter ("A", "b") say
-nothing an encoder can use and are left out, as is every name when one of them is. Names that are words but point the wrong
-way are caught by the strategy (features.py): by default the sentences are used only
-when the user's own training texts lie nearer, in cosine, to their own class's
-sentences than to the average class's.
+nothing an encoder can use and are left out, as is every name when one of them is.
+Names that are words but point the wrong way are caught by the strategy (features.py):
+by default the sentences are used only when the user's own training texts lie nearer,
+in cosine, to their own class's sentences than to the average class's.
 """
 from __future__ import annotations
 
