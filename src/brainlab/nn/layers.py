@@ -13,6 +13,12 @@ from .activations import Linear, get_activation
 from .initializers import get_initializer
 
 
+def is_sparse(x):
+    """True for a SciPy sparse matrix or array (TF-IDF rows), which a Dense layer takes
+    as it is; checked by module so that NumPy-only code never imports SciPy."""
+    return type(x).__module__.startswith("scipy.sparse")
+
+
 class Layer:
     """Base layer: lazy build from the input width, cached work arrays."""
 
@@ -66,7 +72,8 @@ class Dense(Layer):
     Each of the `units` neurons weighs every input, adds its bias and passes the
     sum through the activation f. ``kernel_l2 = lambda`` adds lambda * sum(W^2) to the
     loss (L2 regularisation, weight decay; the biases are not penalised), which keeps
-    the weights small when there are few examples to fit.
+    the weights small when there are few examples to fit. As a first layer it also takes
+    SciPy sparse rows (TF-IDF), multiplying only their nonzeros.
     """
 
     def __init__(self, units, activation=None, input_dim=None,
@@ -98,8 +105,12 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self.x = x
-        shape = (len(x), self.units)
-        self.z = np.dot(x, self.W, out=self.buffer("z", shape, x.dtype))
+        shape = (x.shape[0], self.units)
+        self.z = self.buffer("z", shape, x.dtype)
+        if is_sparse(x):   # only the nonzero inputs are multiplied
+            self.z[...] = x @ self.W
+        else:
+            np.dot(x, self.W, out=self.z)
         self.z += self.b
         if isinstance(self.activation, Linear):
             self.a = self.z
@@ -111,7 +122,10 @@ class Dense(Layer):
         """dL/dx from dL/da (or from dL/dz when `from_logits`, for fused losses)."""
         grad_z = grad_output if from_logits else \
             self.activation.backward(grad_output, self.a, out=grad_output)
-        np.dot(self.x.T, grad_z, out=self.dW)
+        if is_sparse(self.x):
+            self.dW[...] = self.x.T @ grad_z
+        else:
+            np.dot(self.x.T, grad_z, out=self.dW)
         if self.kernel_l2:
             self.dW += (2.0 * self.kernel_l2) * self.W   # d(lambda sum W^2)/dW
         np.sum(grad_z, axis=0, out=self.db)

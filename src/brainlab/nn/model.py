@@ -6,7 +6,7 @@ from tqdm.auto import tqdm
 
 from . import io
 from .callbacks import Callback, History
-from .layers import Layer
+from .layers import Dense, Layer, is_sparse
 from .losses import get_loss
 from .optimizers import get_optimizer
 
@@ -14,7 +14,10 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 def check_features(X, dtype=np.float64, name="X", input_dim=None):
-    """X as a finite 2-D array of `dtype`, or a ValueError saying what is wrong."""
+    """X as a finite 2-D array of `dtype` (a SciPy sparse matrix as CSR rows of `dtype`),
+    or a ValueError saying what is wrong."""
+    if is_sparse(X):
+        return _check_sparse(X, dtype, name, input_dim)
     try:
         X = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as error:
@@ -30,6 +33,23 @@ def check_features(X, dtype=np.float64, name="X", input_dim=None):
     if input_dim is not None and X.shape[1] != input_dim:
         raise ValueError(f"{name} has {X.shape[1]} features but the model expects {input_dim}")
     return np.ascontiguousarray(X)
+
+
+def _check_sparse(X, dtype, name, input_dim):
+    """Sparse rows (TF-IDF: a few dozen nonzeros in 20,000 columns) stay sparse, so that a
+    Dense layer multiplies only their nonzeros and no dense copy is ever made."""
+    X = X.tocsr().astype(dtype, copy=False)
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty; expected at least one sample")
+    if not np.isfinite(X.data).all():
+        first = np.flatnonzero(~np.isfinite(X.data))[0]   # its row: where indptr passes it
+        row = int(np.searchsorted(X.indptr, first, side="right")) - 1
+        raise ValueError(f"{name} contains NaN or inf (first in row {row}); expected finite "
+                         f"numbers")
+    if input_dim is not None and X.shape[1] != input_dim:
+        raise ValueError(f"{name} has {X.shape[1]} features but the model expects {input_dim}")
+    X.sum_duplicates()
+    return X
 
 
 class Sequential:
@@ -134,19 +154,26 @@ class Sequential:
         if self.loss is None:
             raise ValueError("the model is not compiled; call model.compile(loss=..., "
                              "optimizer=...) first")
-        X = check_features(X, self.dtype, name, self.input_dim)
+        X = self._check_input(X, name)
         if not self.built:
             self.build(X.shape[1])
         if y is None:
             return X, None
         y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"{name} has {len(X)} samples but its labels have {len(y)}; "
+        if len(y) != X.shape[0]:
+            raise ValueError(f"{name} has {X.shape[0]} samples but its labels have {len(y)}; "
                              f"expected the same number")
         y = self.loss.check_targets(y, self.output_dim)
         if not np.issubdtype(y.dtype, np.integer):
             y = check_features(y.reshape(len(y), -1), self.dtype, "y").reshape(y.shape)
         return X, y
+
+    def _check_input(self, X, name="X"):
+        X = check_features(X, self.dtype, name, self.input_dim)
+        if is_sparse(X) and self.layers and not isinstance(self.layers[0], Dense):
+            raise ValueError(f"{name} is a sparse matrix, which only a Dense first layer "
+                             f"takes; the first layer is {type(self.layers[0]).__name__}")
+        return X
 
     def _batch(self, name, like, rows):
         return self.layers[0].buffer(f"batch_{name}", (rows,) + like.shape[1:], like.dtype)
@@ -165,16 +192,16 @@ class Sequential:
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
         if validation_data is None and validation_split > 0:
-            n_val = int(round(len(X) * validation_split))
-            if n_val < 1 or n_val >= len(X):
+            n_val = int(round(X.shape[0] * validation_split))
+            if n_val < 1 or n_val >= X.shape[0]:
                 raise ValueError(f"validation_split={validation_split} leaves no samples for "
-                                 f"one side of {len(X)}")
+                                 f"one side of {X.shape[0]}")
             X, X_val, y, y_val = X[:-n_val], X[-n_val:], y[:-n_val], y[-n_val:]
             validation_data = (X_val, y_val)
         elif validation_data is not None:
             X_val, y_val = self._check_ready(*validation_data, name="validation X")
             validation_data = (X_val, y_val)
-        n = len(X)
+        n = X.shape[0]
         batch_size = n if batch_size is None else int(batch_size)
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
@@ -228,7 +255,7 @@ class Sequential:
 
     def _epoch(self, X, y, batch_size, shuffle, params, grads):
         """One pass of mini-batch gradient descent; (summed loss, correct)."""
-        n = len(X)
+        n = X.shape[0]
         order = self.rng.permutation(n) if shuffle and batch_size < n else None
         total_loss, correct = 0.0, 0
         for start in range(0, n, batch_size):
@@ -236,10 +263,11 @@ class Sequential:
                 xb, yb = X[start:start + batch_size], y[start:start + batch_size]
             else:   # gather the shuffled batch into reused arrays: no epoch-sized copy
                 rows = order[start:start + batch_size]
-                xb = np.take(X, rows, axis=0, out=self._batch("x", X, len(rows)))
+                xb = X[rows] if is_sparse(X) else \
+                    np.take(X, rows, axis=0, out=self._batch("x", X, len(rows)))
                 yb = np.take(y, rows, axis=0, out=self._batch("y", y, len(rows)))
             output = self._forward(xb, training=True)
-            total_loss += self._loss_value(output, yb) * len(xb)
+            total_loss += self._loss_value(output, yb) * len(yb)
             if self.metrics:
                 correct += self._correct(output, yb)
             self._backward(output, yb)
@@ -258,28 +286,28 @@ class Sequential:
             return scores["loss"]
 
         self.optimizer.minimize_step(params, grads, loss_and_gradients)
-        return scores["loss"] * len(X), scores["correct"]
+        return scores["loss"] * X.shape[0], scores["correct"]
 
     def predict(self, X, batch_size=1024):
         """The network's outputs for X (probabilities for sigmoid/softmax outputs)."""
         if not self.built:
             raise ValueError("the model has no weights yet: fit it, give the first layer "
                              "input_dim, or load a saved model before predict")
-        X = check_features(X, self.dtype, "X", self.input_dim)
+        X = self._check_input(X)
         return np.concatenate([self._forward(X[i:i + batch_size], training=False).copy()
-                               for i in range(0, len(X), batch_size)])
+                               for i in range(0, X.shape[0], batch_size)])
 
     def evaluate(self, X, y, batch_size=1024):
         """Loss and metrics on (X, y), as a dict."""
         X, y = self._check_ready(X, y)
         total, correct = 0.0, 0
-        for i in range(0, len(X), batch_size):
+        for i in range(0, X.shape[0], batch_size):
             output = self._forward(X[i:i + batch_size], training=False)
             total += self._loss_value(output, y[i:i + batch_size]) * len(output)
             correct += self._correct(output, y[i:i + batch_size])
-        results = {"loss": total / len(X)}
+        results = {"loss": total / X.shape[0]}
         if self.metrics:
-            results["accuracy"] = correct / len(X)
+            results["accuracy"] = correct / X.shape[0]
         return results
 
     @staticmethod

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import LBFGS, Dense, Dropout, EarlyStopping, Sequential
+from ..nn.layers import is_sparse
 
 DEFAULT_C = 1.0
 STRENGTHS = tuple(float(c) for c in np.logspace(-2, 2, 9))   # includes DEFAULT_C
@@ -46,7 +47,7 @@ def train_logistic(X, y, classes, C=DEFAULT_C, start=None, seed=0, max_iteration
     changes only the time to the optimum."""
     head = Sequential([Dense(classes, activation="softmax", input_dim=X.shape[1],
                              kernel_initializer="zeros",
-                             kernel_l2=l2_strength(C, len(X), classes))],
+                             kernel_l2=l2_strength(C, X.shape[0], classes))],
                       seed=seed, dtype="float64" if X.dtype == np.float64 else "float32")
     head.compile(loss="categorical_crossentropy", optimizer=LBFGS(tolerance=1e-6),
                  metrics=["accuracy"])
@@ -126,12 +127,21 @@ def fit_head(X, y, classes, hidden_units=0, seed=0, validation=None, args=None, 
     C, facts = (None, {}) if hidden_units else \
         choose_strength(X, y, classes, seed, validation, prior)
     if extra is not None and len(extra[1]):
-        X, y = np.concatenate([X, extra[0]]), np.concatenate([y, extra[1]])
+        X, y = _stack(X, extra[0]), np.concatenate([y, extra[1]])
     if hidden_units:
         return _fit_hidden(X, y, classes, hidden_units, seed, validation, args)
     head = train_logistic(X, y, classes, C, seed=seed)
     facts["head_iterations"] = int(head.optimizer.iterations)
     return head, facts
+
+
+def _stack(X, more):
+    """The rows of X, then those of `more` (both dense, or both SciPy sparse)."""
+    if is_sparse(X):
+        from scipy import sparse
+
+        return sparse.vstack([X, more], format="csr")
+    return np.concatenate([X, more])
 
 
 def _fit_hidden(X, y, classes, hidden_units, seed, validation, args):

@@ -47,15 +47,16 @@ class TfidfFeaturizer:
         return self
 
     def transform(self, texts):
-        """Dense (n, vocabulary) float32 rows, ready for a brainlab.nn network."""
+        """Sparse (n, vocabulary) float32 CSR rows of unit length, which a brainlab.nn
+        Dense layer takes as they are: a tweet has about 25 nonzeros in 20,000 columns, and
+        30,000 tweets would be 2.4 GB dense."""
         if self.vocabulary is None:
             raise ValueError("the TF-IDF featurizer is not fitted")
         counts = self._counter(self.vocabulary).transform(list(texts)).tocsr()
         counts.data = (1 + np.log(counts.data)) * self.idf[counts.indices]
-        features = counts.toarray()
-        norms = np.linalg.norm(features, axis=1, keepdims=True)
-        np.divide(features, norms, out=features, where=norms > 0)
-        return features
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        counts.data /= np.repeat(norms, np.diff(counts.indptr))   # rows with no words: none
+        return counts
 
     @property
     def dimension(self):
