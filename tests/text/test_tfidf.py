@@ -21,3 +21,15 @@ def test_rows_are_sparse_unit_length_log_tf_idf():
         column = featurizer.vocabulary[term]
         expected[column] = (1 + np.log(tf)) * featurizer.idf[column]
     np.testing.assert_allclose(dense[0], expected / np.linalg.norm(expected), rtol=1e-5)
+
+
+def test_the_head_fits_sparse_rows_and_extra_sparse_rows_like_dense_ones():
+    from brainlab.text.head import TFIDF_ROWS, fit_head
+
+    texts = ["good film", "great fun", "bad plot", "awful acting", "good fun", "bad film"]
+    y = np.array([1, 1, 0, 0, 1, 0])
+    featurizer = TfidfFeaturizer().fit(texts)
+    X, extra = featurizer.transform(texts[:4]), featurizer.transform(texts[4:])
+    heads = [fit_head(rows, y[:4], 2, prior=TFIDF_ROWS, extra=(more, y[4:]))[0]
+             for rows, more in ((X, extra), (X.toarray(), extra.toarray()))]
+    np.testing.assert_allclose(heads[0].predict(X), heads[1].predict(X.toarray()), atol=1e-6)
