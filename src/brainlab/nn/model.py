@@ -14,42 +14,38 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 def check_features(X, dtype=np.float64, name="X", input_dim=None):
-    """X as a finite 2-D array of `dtype` (a SciPy sparse matrix as CSR rows of `dtype`),
-    or a ValueError saying what is wrong."""
+    """X as a finite 2-D array of `dtype`, or a ValueError saying what is wrong. A SciPy
+    sparse matrix stays sparse, as CSR rows of `dtype` (TF-IDF: a few dozen nonzeros in
+    20,000 columns), so that a Dense layer multiplies only its nonzeros."""
     if is_sparse(X):
-        return _check_sparse(X, dtype, name, input_dim)
-    try:
-        X = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numeric: {error}") from None
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if len(X) == 0:
+        X = X.tocsr().astype(dtype, copy=False)
+        X.sum_duplicates()
+    else:
+        try:
+            X = np.asarray(X, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name} must be numeric: {error}") from None
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
+        X = np.ascontiguousarray(X)
+    if X.shape[0] == 0:
         raise ValueError(f"{name} is empty; expected at least one sample")
-    if not np.isfinite(X).all():
-        row, col = np.argwhere(~np.isfinite(X))[0]
+    values = X.data if is_sparse(X) else X
+    if not np.isfinite(values).all():
+        row, col = _first_not_finite(X)
         raise ValueError(f"{name} contains NaN or inf (first at row {row}, column {col}); "
                          f"expected finite numbers")
     if input_dim is not None and X.shape[1] != input_dim:
         raise ValueError(f"{name} has {X.shape[1]} features but the model expects {input_dim}")
-    return np.ascontiguousarray(X)
-
-
-def _check_sparse(X, dtype, name, input_dim):
-    """Sparse rows (TF-IDF: a few dozen nonzeros in 20,000 columns) stay sparse, so that a
-    Dense layer multiplies only their nonzeros and no dense copy is ever made."""
-    X = X.tocsr().astype(dtype, copy=False)
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty; expected at least one sample")
-    if not np.isfinite(X.data).all():
-        first = np.flatnonzero(~np.isfinite(X.data))[0]   # its row: where indptr passes it
-        row = int(np.searchsorted(X.indptr, first, side="right")) - 1
-        raise ValueError(f"{name} contains NaN or inf (first in row {row}); expected finite "
-                         f"numbers")
-    if input_dim is not None and X.shape[1] != input_dim:
-        raise ValueError(f"{name} has {X.shape[1]} features but the model expects {input_dim}")
-    X.sum_duplicates()
     return X
+
+
+def _first_not_finite(X):
+    """(row, column) of the first NaN or inf, in a dense array or in CSR rows."""
+    if not is_sparse(X):
+        return np.argwhere(~np.isfinite(X))[0]
+    first = np.flatnonzero(~np.isfinite(X.data))[0]   # its row: where indptr passes it
+    return int(np.searchsorted(X.indptr, first, side="right")) - 1, int(X.indices[first])
 
 
 class Sequential:

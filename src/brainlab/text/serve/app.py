@@ -115,13 +115,8 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
         raise ValueError(f"max_texts must be >= 1, got {max_texts}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    threads = None
-    if workers > 1:
-        import torch
-
-        threads = max(1, torch.get_num_threads() // workers)
     # the model is loaded, warmed up and run in these threads only
-    thread = model_thread(workers, threads)
+    thread = model_thread(workers)
     if classifier is None:
         classifier, meta = thread.submit(load_model, model_dir, precision).result()
     else:

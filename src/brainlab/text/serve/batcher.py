@@ -25,7 +25,11 @@ def model_thread(workers=1, threads=None):
     thread that calls it: when two threads each run the model on every core, their idle
     OpenMP workers spin against each other, and one text took 9 ms instead of 6 (bf16
     MiniLM, 2 cores). So load, warm up and predict in these threads only, and with more
-    than one, give each its share of the cores (serve.app.create_app)."""
+    than one, give each `threads` PyTorch threads (default: its share of the process's)."""
+    if threads is None and workers > 1:
+        import torch
+
+        threads = max(1, torch.get_num_threads() // workers)
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brainlab-model",
                               initializer=None if threads is None else _use_threads,
                               initargs=() if threads is None else (threads,))
