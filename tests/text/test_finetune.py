@@ -144,6 +144,12 @@ def test_a_resumed_run_restores_the_contrastive_start_from_its_checkpoint(small_
     assert resumed.info["finetune_resumed_from_epoch"] == 3   # both epochs were done
     np.testing.assert_allclose(resumed.predict_proba(texts), whole.predict_proba(texts),
                                atol=1e-4)
+    # the facts of where it started are the first run's (its probe saw adapted vectors),
+    # not those of the probe the resumed run fitted on unadapted ones to build the network
+    started = {k: v for k, v in whole.info.items() if k.startswith(("head_", "contrastive_"))}
+    assert started["contrastive_steps"] > 0 and "head_C" in started
+    assert {k: v for k, v in resumed.info.items()
+            if k.startswith(("head_", "contrastive_"))} == started
     with pytest.raises(ValueError, match="other training texts or settings"):
         TextClassifier(strategy="finetune", seed=0, args=replace(
             args, resume=True, finetune_contrastive_start=False)).fit(texts, labels)

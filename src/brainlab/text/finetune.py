@@ -121,6 +121,9 @@ class FineTuner:
         # what the network was before epoch 1 ("probe", or "contrastive" where the encoder
         # was adapted first): part of the fingerprint, as a checkpoint holds weights from it
         self.start = start
+        # facts about where the run started (the probe's strength, contrastive's steps):
+        # kept in each checkpoint, and read back from it by a resumed run
+        self.start_facts = {}
         self.pad_id = 0
         self.best_epoch = None
         self.resumed_from = None
@@ -198,6 +201,7 @@ class FineTuner:
         rng.bit_generator.state = trainer["numpy_rng"]
         checkpoint.restore_rng(saved["rng"])
         self.history, self.best_epoch = trainer["history"], trainer["best_epoch"]
+        self.start_facts = trainer.get("start_facts", {})   # {} from checkpoints before them
         self.resumed_from = saved["epoch"] + 1
         best = None if trainer["best"] is None else tuple(trainer["best"])
         best_state = saved["best"]   # None when the newest epoch is the best one
@@ -289,7 +293,7 @@ class FineTuner:
                     self.checkpoint_dir, epoch, network.state_dict(), optimizer, scheduler,
                     {"fingerprint": fingerprint, "numpy_rng": rng.bit_generator.state,
                      "history": self.history, "best_epoch": self.best_epoch, "waited": waited,
-                     "best": best, "stopped": stopped},
+                     "best": best, "stopped": stopped, "start_facts": self.start_facts},
                     best_state if validate and self.best_epoch != epoch else None)
         bar.close()
         words.requires_grad_(words_trainable)

@@ -66,6 +66,7 @@ class FineTuneStrategy(FeaturesStrategy):
                           train_word_embeddings=self.args.finetune_word_embeddings,
                           start="contrastive" if contrastive else "probe")
         tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
+        tuner.start_facts = self._start_facts()
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenize(validation[0]), np.asarray(validation[1]))
         self.info.update({"finetune_epochs": len(history["loss"]),
@@ -76,6 +77,13 @@ class FineTuneStrategy(FeaturesStrategy):
                           "finetune_device": str(tuner.device)})
         if tuner.resumed_from:
             self.info["finetune_resumed_from_epoch"] = tuner.resumed_from
+            if tuner.start_facts:
+                # the probe above was fitted only to build the network: the checkpoint's
+                # weights replace it, and on a contrastive start it saw unadapted vectors.
+                # Its facts give way to those of the run that wrote the checkpoint.
+                for key in self._start_facts():
+                    self.info.pop(key)
+                self.info.update(tuner.start_facts)
         if tuner.best_epoch == 0:
             # no epoch beat the probe on the held-out texts, and the encoder is back where
             # the probe found it (pretrained, or contrastively adapted): fit the head on
@@ -95,3 +103,9 @@ class FineTuneStrategy(FeaturesStrategy):
         self.ready_for_inference()
         self.note_encoder()
         return self
+
+    def _start_facts(self):
+        """The facts of info that describe where fine-tuning started: the probe's head and
+        contrastive's steps."""
+        return {key: value for key, value in self.info.items()
+                if key.startswith(("head_", "contrastive_"))}
