@@ -3,7 +3,7 @@ same texts and seeds: how a default was chosen (finetune's learning rate, contra
 temperature, steps and batch).
 
 Each variant is a JSON object of TrainingArguments fields, plus "strategy" (default
-finetune). For every seed the budget's texts are drawn as `compare` draws them
+finetune) and "max_length" (TextClassifier's, in tokens). For every seed the budget's texts are drawn as `compare` draws them
 (stratified split, `sample_per_class`), `features` is fitted first as the baseline, then
 every variant; printed: accuracy and fit seconds per run, then the mean of each variant
 and its gain in points over features.
@@ -53,9 +53,11 @@ def main():
         for run, variant in enumerate(runs):
             settings = dict(variant)
             strategy = settings.pop("strategy", "finetune")
+            max_length = settings.pop("max_length", None)   # a TextClassifier option
             started = time.perf_counter()
             classifier = TextClassifier(strategy=strategy, encoder=args.encoder, seed=seed,
-                                        verbose=0, args=TrainingArguments(**settings))
+                                        max_length=max_length, verbose=0,
+                                        args=TrainingArguments(**settings))
             classifier.fit(subset.texts, subset.labels)
             seconds = time.perf_counter() - started
             scores[run].append(classifier.evaluate(test.texts, test.labels)["accuracy"])
