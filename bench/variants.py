@@ -3,10 +3,10 @@ same texts and seeds: how a default was chosen (finetune's learning rate, contra
 temperature, steps and batch).
 
 Each variant is a JSON object of TrainingArguments fields, plus "strategy" (default
-finetune) and "max_length" (TextClassifier's, in tokens). For every seed the budget's texts are drawn as `compare` draws them
-(stratified split, `sample_per_class`), `features` is fitted first as the baseline, then
-every variant; printed: accuracy and fit seconds per run, then the mean of each variant
-and its gain in points over features.
+finetune) and "max_length" (TextClassifier's, in tokens). For every seed the budget's
+texts are drawn as `compare` draws them (stratified split, `sample_per_class`),
+`features` is fitted first as the baseline, then every variant; printed: accuracy and fit
+seconds per run, then the mean of each variant and its gain in points over features.
 
     python bench/variants.py DATA BUDGET [--seeds 3] [--encoder E] [--test-size 0.3]
                              [--test-per-class N] VARIANT [VARIANT ...]
