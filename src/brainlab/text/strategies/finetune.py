@@ -66,7 +66,7 @@ class FineTuneStrategy(FeaturesStrategy):
                           train_word_embeddings=self.args.finetune_word_embeddings,
                           start="contrastive" if contrastive else "probe")
         tuner.pad_id = self.encoder.tokenizer.pad_token_id or 0
-        tuner.start_facts = self._start_facts()
+        probe_facts = tuner.start_facts = self._start_facts()
         history = tuner.fit(network, self.encoder.tokenize(texts), np.asarray(y),
                             self.encoder.tokenize(validation[0]), np.asarray(validation[1]))
         self.info.update({"finetune_epochs": len(history["loss"]),
@@ -81,7 +81,7 @@ class FineTuneStrategy(FeaturesStrategy):
                 # the probe above was fitted only to build the network: the checkpoint's
                 # weights replace it, and on a contrastive start it saw unadapted vectors.
                 # Its facts give way to those of the run that wrote the checkpoint.
-                for key in self._start_facts():
+                for key in probe_facts:
                     self.info.pop(key)
                 self.info.update(tuner.start_facts)
         if tuner.best_epoch == 0:
