@@ -16,8 +16,11 @@ _AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate",   # None:
          "finetune_contrastive_start")
 FINETUNE = {"epochs": 2, "learning_rate": 1e-4}
 FINETUNE_SMALL = {"epochs": 8, "learning_rate": 2e-5}
-CONTRASTIVE_RATES = {"shallow": 6e-5, "deep": 2e-5}   # by the encoder's depth (SHALLOW_LAYERS)
+# contrastive's learning rate by the encoder's depth (SHALLOW_LAYERS) and, for a shallow
+# one, by the labels per class (below FEW_LABELS_PER_CLASS on average: "few")
+CONTRASTIVE_RATES = {"shallow": 6e-5, "shallow, few labels": 1e-4, "deep": 2e-5}
 SHALLOW_LAYERS = 6   # MiniLM-L6 and smaller; multilingual-e5-small has 12
+FEW_LABELS_PER_CLASS = 12
 
 
 @dataclass
@@ -77,8 +80,13 @@ class TrainingArguments:
     # deeper ones. multilingual-e5-small (12 layers), gain over its frozen features (3
     # seeds, with the class names): Chinese reviews at 8 per class, 6e-5 -3.1 points,
     # 4e-5 -1.3, 3e-5 +0.2, 2e-5 +0.7; at 32 per class 6e-5 +0.5, 2e-5 +1.7; English
-    # at 8 per class, tweets +0.6 and +0.5, amazon snippets -0.6 and +0.2. MiniLM-L6 keeps
-    # 6e-5 (tweets, 8 per class, 5 seeds: 1e-4 -0.1 points against it).
+    # at 8 per class, tweets +0.6 and +0.5, amazon snippets -0.6 and +0.2. MiniLM-L6,
+    # 1e-4 against 6e-5 (2026-12-01; 3 seeds, tweets 10, fortunes 2; bench/variants.py): at
+    # 8 per class movie +0.8 points, amazon +1.5, vader-tweets +1.4, nyt +0.4, fortunes
+    # +1.1, tweets 0.0, BBC News -0.2 (at 93 %); at 16 per class movie 0.0, amazon -0.4,
+    # vader +1.0; at 64 movie -0.5, amazon -0.2. So 1e-4 below 12 labels per class, 6e-5
+    # from there. (32 passes instead of 16 at 6e-5 gained as much at 8 per class, in twice
+    # the time: over half of SetFit's; at 64 per class +0.1 to +0.4.)
     contrastive_epochs: float = 16.0
     contrastive_batch_size: int = 32
     contrastive_min_steps: int = 8
@@ -142,12 +150,17 @@ class TrainingArguments:
             return self.finetune_contrastive_start
         return texts < self.finetune_contrastive_texts and layers <= SHALLOW_LAYERS
 
-    def contrastive_rate(self, layers):
-        """The contrastive learning rate for an encoder of `layers` transformer layers: the
-        field where set, else 6e-5 up to 6 layers and 2e-5 above (measured above)."""
+    def contrastive_rate(self, layers, per_class=None):
+        """The contrastive learning rate for an encoder of `layers` transformer layers and
+        `per_class` labelled texts per class on average: the field where set, else 2e-5
+        above 6 layers, and up to 6 layers 1e-4 below FEW_LABELS_PER_CLASS, 6e-5 from
+        there (measured above)."""
         if self.contrastive_learning_rate is not None:
             return self.contrastive_learning_rate
-        return CONTRASTIVE_RATES["shallow" if layers <= SHALLOW_LAYERS else "deep"]
+        if layers > SHALLOW_LAYERS:
+            return CONTRASTIVE_RATES["deep"]
+        few = per_class is not None and per_class < FEW_LABELS_PER_CLASS
+        return CONTRASTIVE_RATES["shallow, few labels" if few else "shallow"]
 
     def to_dict(self):
         return asdict(self)

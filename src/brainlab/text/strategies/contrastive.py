@@ -25,7 +25,7 @@ def adapt_encoder(strategy, texts, y, objective="supcon"):
     # share of it rather than growing it (movie sentences, 8 per class, 5 seeds: batches
     # of 16 scored 0.716 in 3-4 s, of all 26 texts 0.714 in 4-5 s)
     batch = max(4, min(args.contrastive_batch_size, len(texts)))
-    rate = args.contrastive_rate(encoder.layers)
+    rate = args.contrastive_rate(encoder.layers, len(texts) / len(np.unique(y)))
     tuner = ContrastiveTuner(steps=steps, batch_size=batch, learning_rate=rate,
                              temperature=args.contrastive_temperature, objective=objective,
                              seed=strategy.seed, verbose=strategy.verbose,
