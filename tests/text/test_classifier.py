@@ -28,6 +28,8 @@ def test_each_strategy_learns_saves_and_loads(strategy, small_data, tmp_path):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
     scores = classifier.evaluate(texts, labels)
     assert scores["accuracy"] >= 0.9, scores
+    if strategy == "contrastive":   # 24 labels per class: MiniLM's usual step
+        assert classifier.info["contrastive_learning_rate"] == 6e-5
     assert set(scores) >= {"accuracy", "macro_f1", "per_class", "confusion"}
     assert np.sum(scores["confusion"]) == len(texts)
     classifier.save(tmp_path / "model")

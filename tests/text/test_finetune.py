@@ -31,6 +31,9 @@ def test_with_few_labels_finetune_is_contrastive_without_end_to_end_epochs(small
     adapted = TextClassifier(strategy="contrastive", seed=0).fit(few_texts, few_labels)
     assert "finetune_skipped" in tuned.info
     assert tuned.info["finetune_started_from"] == "contrastive adaptation"
+    # below 12 labels per class, MiniLM's contrastive steps take the larger step
+    assert tuned.info["contrastive_learning_rate"] == adapted.info["contrastive_learning_rate"] \
+        == 1e-4
     np.testing.assert_allclose(tuned.predict_proba(texts), adapted.predict_proba(texts),
                                rtol=1e-4, atol=1e-5)
     tuned.save(tmp_path / "model")   # the adapted encoder travels inside

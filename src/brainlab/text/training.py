@@ -84,9 +84,11 @@ class TrainingArguments:
     # 1e-4 against 6e-5 (2026-12-01; 3 seeds, tweets 10, fortunes 2; bench/variants.py): at
     # 8 per class movie +0.8 points, amazon +1.5, vader-tweets +1.4, nyt +0.4, fortunes
     # +1.1, tweets 0.0, BBC News -0.2 (at 93 %); at 16 per class movie 0.0, amazon -0.4,
-    # vader +1.0; at 64 movie -0.5, amazon -0.2. So 1e-4 below 12 labels per class, 6e-5
-    # from there. (32 passes instead of 16 at 6e-5 gained as much at 8 per class, in twice
-    # the time: over half of SetFit's; at 64 per class +0.1 to +0.4.)
+    # vader +1.0; at 64 movie -0.5, amazon -0.2; at 1 and 2 per class 5 of 7 cells up by
+    # 0.2-1.7, tweets at 1 and vader at 2 down by 0.5; BBC News in compare -0.9 at 1 per
+    # class, +0.2 at 4, -0.4 at 8. So 1e-4 below 12 labels per class, 6e-5 from there.
+    # (32 passes instead of 16 at 6e-5 gained as much at 8 per class, in twice the time:
+    # over half of SetFit's; at 64 per class +0.1 to +0.4.)
     contrastive_epochs: float = 16.0
     contrastive_batch_size: int = 32
     contrastive_min_steps: int = 8
