@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # Fashion-MNIST comes from Debian's package, and the served page is tested in Debian's
-# chromium through chromium-driver (root and apt needed, as on CI). The movie
+# chromium through chromium-driver (root and apt needed, as on CI), and plots draw Chinese
+# class names in WenQuanYi Micro Hei (fonts-wqy-microhei). The movie
 # sentences (movie-sentences) are in vaderSentiment's source archive, which pip fetches
 # from the package registry into $(DATA_DIR); brainlab reads them from there, offline.
 # So are the fortunes (fortunes: 26 classes), a Debian package apt downloads unpacked.
@@ -27,6 +28,9 @@ data: $(STAMP) $(VADER) $(FORTUNES)
 	@(dpkg -s chromium >/dev/null 2>&1 && dpkg -s chromium-driver >/dev/null 2>&1) || \
 	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
 	  echo "warning: could not install chromium; the web page test will be skipped" >&2
+	@dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null) || \
+	  echo "warning: could not install a Chinese font; plots would show Chinese class names as boxes" >&2
 
 $(VADER): | $(STAMP)
 	mkdir -p $(DATA_DIR)

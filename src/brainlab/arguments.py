@@ -51,3 +51,15 @@ def percentile(text):
 
 def fraction(text):
     return _within(float, text, lambda v: 0 < v < 1, "a fraction between 0 and 1")
+
+
+def text_encoding(text):
+    """A codec name Python knows (utf-8, gb18030, big5, latin-1, ...)."""
+    import codecs
+
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"expected a text encoding such as utf-8, gb18030 "
+                                         f"or big5, got {text!r}") from None
+    return text

@@ -101,6 +101,9 @@ BAD_CASES = {
     "not utf-8": (lambda p: ["text", "train", _write(p / "l.csv", "text,label\ncafé,a\n"
                                                      .encode("latin-1")), "--out", p / "m"],
                   "not UTF-8"),
+    "gbk file": (lambda p: ["text", "train", _write(p / "g.csv", "text,label\n好,a\n差,b\n"
+                                                   .encode("gbk")), "--out", p / "m"],
+                 "pass --encoding gb18030"),
     "missing label": (lambda p: ["text", "train", _write(p / "n.csv", b"text,label\na,x\nb,\n"),
                                  "--out", p / "m"], "row 3, column 'label': missing label"),
     "one class": (lambda p: ["text", "train", _write(p / "o.csv", b"text,label\na,x\nb,x\n"),
@@ -172,6 +175,9 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys)
      "argument --seed: expected a non-negative integer, got '-5'"),
     (["text", "train", "bbc-news", "--out", "m", "--test-size", "1.5"],
      "argument --test-size: expected a fraction between 0 and 1, got '1.5'"),
+    (["text", "train", "bbc-news", "--out", "m", "--encoding", "utf-9"],
+     "argument --encoding: expected a text encoding such as utf-8, gb18030 or big5, got "
+     "'utf-9'"),
     (["text", "predict", "m", "--text", "hi", "--chunk-size", "0"],
      "argument --chunk-size: expected a positive integer, got '0'"),
     (["text", "compare", "bbc-news", "--out", "r", "--max-length", "ten"],

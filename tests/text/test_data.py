@@ -50,6 +50,36 @@ def test_bad_files_name_the_problem(tmp_path, content, message):
         read_dataset(path)
 
 
+GBK_ROWS = "text,label\n这个手机很好用，电池也耐用,好评\n质量太差了，用了两天就坏,差评\n"
+
+
+def test_a_chinese_gbk_file_is_named_as_such_and_read_with_its_encoding(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(GBK_ROWS.encode("gbk"))   # what Excel saves on Chinese Windows
+    with pytest.raises(ValueError, match=r"not UTF-8 \(invalid byte 0xd5 at line 2.*reads as "
+                       r"Chinese in GB18030.*--encoding gb18030"):
+        read_dataset(path)
+    data = read_dataset(path, encoding="gb18030")
+    assert data.texts[0] == "这个手机很好用，电池也耐用" and data.labels == ["好评", "差评"]
+    stream = tmp_path / "gbk.txt"
+    stream.write_bytes("好用\n太差\n".encode("gbk"))
+    with pytest.raises(ValueError, match="reads as Chinese in GB18030"):
+        list(stream_texts(stream))
+    assert [t for _, t in stream_texts(stream, encoding="gbk")] == ["好用", "太差"]
+    # a Latin-1 file is not taken for Chinese, and a UTF-8 byte-order mark is skipped
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text,label\ncafé noir,a\nthé vert,b\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"save the file as UTF-8$"):
+        read_dataset(latin)
+    assert read_dataset(latin, encoding="latin-1").texts == ["café noir", "thé vert"]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(GBK_ROWS.encode("utf-8-sig"))
+    assert read_dataset(bom, encoding="UTF8").labels == ["好评", "差评"]
+    with pytest.raises(ValueError, match=r"not ascii \(invalid byte 0xd5 at line 2.*pass the "
+                       "encoding the file was saved in"):
+        read_dataset(path, encoding="ascii")
+
+
 def test_missing_file_and_column(tmp_path, small_csv):
     with pytest.raises(ValueError, match="no such file"):
         read_dataset(tmp_path / "nope.csv")

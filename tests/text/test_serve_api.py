@@ -116,6 +116,18 @@ def test_chinese_texts_go_through_the_api_and_files_unchanged(client):
     assert lines[1].startswith("物流很快，质量不错,")
 
 
+def test_a_gbk_file_is_named_as_such_and_read_in_its_encoding(client):
+    gbk = "物流很快，质量不错\n这部电影太无聊了\n".encode("gbk")   # Excel on Chinese Windows
+    answer = client.post("/predict/file?format=txt", content=gbk)
+    assert answer.status_code == 422
+    assert "reads as Chinese in GB18030" in answer.json()["error"]
+    lines = client.post("/predict/file?format=txt&encoding=gb18030",
+                        content=gbk).content.decode("utf-8").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["物流很快，质量不错", "这部电影太无聊了"]
+    answer = client.post("/predict/file?format=txt&encoding=utf-9", content=gbk)
+    assert answer.status_code == 422 and "encoding: unknown 'utf-9'" in answer.json()["error"]
+
+
 @pytest.mark.parametrize("query, content, message", [
     ("format=csv", b"id,body\n1,x\n", "expected a 'text' column"),
     ("format=txt", b"ok\n\xff\xfe broken", "expected UTF-8 text; byte 3"),

@@ -120,11 +120,11 @@ def chromium_paths():
 @pytest.mark.skipif(None in chromium_paths(),
                     reason="Debian's chromium and chromium-driver are not installed (make test "
                     "installs them where apt is available)")
-def test_the_page_labels_a_typed_text_in_chromium(server):
+def test_the_page_labels_a_typed_text_and_a_file_in_chromium(server, tmp_path):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     url, _ = server
     browser, driver = chromium_paths()
@@ -133,6 +133,7 @@ def test_the_page_labels_a_typed_text_in_chromium(server):
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                  "--window-size=900,900"):
         options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path)})
     chrome = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver),
                               options=options)
     try:
@@ -152,6 +153,16 @@ def test_the_page_labels_a_typed_text_in_chromium(server):
         box.clear()
         chrome.find_element(By.ID, "label").click()   # nothing typed: the page says so
         assert "at least one text" in chrome.find_element(By.ID, "error").text
+        gbk = tmp_path / "reviews.txt"   # as Excel saves text on Chinese Windows
+        gbk.write_bytes("物流很快，质量不错\n这部电影太无聊了\n".encode("gbk"))
+        chrome.find_element(By.ID, "file").send_keys(str(gbk))
+        chrome.find_element(By.CSS_SELECTOR, "#file-form button").click()
+        status = chrome.find_element(By.ID, "file-status")
+        WebDriverWait(chrome, 30).until(lambda c: "GB18030" in status.text)
+        Select(chrome.find_element(By.ID, "encoding")).select_by_value("gb18030")
+        chrome.find_element(By.CSS_SELECTOR, "#file-form button").click()
+        WebDriverWait(chrome, 30).until(lambda c: status.text.startswith("Done"))
+        assert "reviews.labelled.csv" in status.text
         if os.environ.get("BRAINLAB_SCREENSHOT"):
             box.send_keys("the striker scored a goal in the final\nbake bread with rosemary\n"
                           "a faster chip for the new laptop")

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..arguments import (fraction, non_negative_float, non_negative_int, port, positive_float,
-                         positive_int)
+                         positive_int, text_encoding)
 
 DEMOS = {
     "bbc-news": {"about": "BBC News (2,225 articles, 5 topics)", "encoder": None,
@@ -25,11 +25,12 @@ def register(subparsers):
     def data_options(command, labels=True):
         from .datasets import BUILTIN_DATASETS
 
-        command.add_argument("data", help="CSV, TSV or JSONL file (UTF-8), or a shipped data "
-                             f"set: {', '.join(BUILTIN_DATASETS)}")
+        command.add_argument("data", help="CSV, TSV or JSONL file (UTF-8 unless --encoding), "
+                             f"or a shipped data set: {', '.join(BUILTIN_DATASETS)}")
         command.add_argument("--text-column", default="text")
         if labels:
             command.add_argument("--label-column", default="label")
+        _encoding_option(command)
 
     train = commands.add_parser("train", help="fit a classifier and save it")
     data_options(train)
@@ -84,6 +85,7 @@ def register(subparsers):
     source.add_argument("data", nargs="?", help="CSV/TSV/JSONL with --text-column, or a .txt "
                         "file with one text per line; read and written in chunks")
     predict.add_argument("--text-column", default="text")
+    _encoding_option(predict)
     predict.add_argument("--out", type=Path, help="output .csv or .jsonl (default: stdout)")
     predict.add_argument("--format", choices=("csv", "jsonl"),
                          help="output format (default: from --out, else csv)")
@@ -143,6 +145,12 @@ def register(subparsers):
     serve.set_defaults(handler=run_serve)
 
 
+def _encoding_option(command):
+    command.add_argument("--encoding", type=text_encoding, default="utf-8",
+                         help="the data file's text encoding (default utf-8; gb18030 reads "
+                         "the GBK files Excel saves on Chinese Windows)")
+
+
 def _model_options(command):
     command.add_argument("--encoder", default=None, help="a local Hugging Face model "
                          "directory, multilingual-e5-small (Chinese and 100 languages, built "
@@ -161,7 +169,7 @@ def _load(args, source=None):
     """The labelled data set named by `source` (default: the command's data argument)."""
     from .data import load_data
 
-    return load_data(source or args.data, args.text_column, args.label_column)
+    return load_data(source or args.data, args.text_column, args.label_column, args.encoding)
 
 
 def _print_scores(scores):
@@ -278,7 +286,7 @@ def run_predict(args):
     else:
         from .data import stream_texts
 
-        texts = stream_texts(args.data, args.text_column)
+        texts = stream_texts(args.data, args.text_column, encoding=args.encoding)
     count = distributed_predictions(classifier, texts, args.out, output_format,
                                     args.chunk_size)   # one process unless under torchrun
     if args.out:

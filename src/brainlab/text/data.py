@@ -2,6 +2,7 @@
 and splits. The data sets that ship with packages are in datasets.py."""
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import sys
@@ -31,7 +32,7 @@ class Dataset:
                        self.source, [self.rows[i] for i in indices] if self.rows else [])
 
 
-def _read_text(path):
+def _read_text(path, encoding=None):
     path = Path(path)
     if not path.exists():
         raise ValueError(f"{path}: no such file")
@@ -39,14 +40,44 @@ def _read_text(path):
         raise ValueError(f"{path}: is a directory; expected a CSV, TSV or JSONL file")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(_codec(encoding))
     except UnicodeDecodeError as error:
         line = raw[:error.start].count(b"\n") + 1
-        raise ValueError(f"{path}: not UTF-8 (invalid byte 0x{raw[error.start]:02x} at line "
-                         f"{line}, byte {error.start}); save the file as UTF-8") from None
+        raise ValueError(_not_decodable(path, raw, error, encoding, f"at line {line}, byte "
+                                        f"{error.start}")) from None
     if not text.strip():
         raise ValueError(f"{path}: the file is empty; expected a header and labelled rows")
     return text
+
+
+def _codec(encoding):
+    """The codec a file is read with: UTF-8 by default, a byte-order mark skipped."""
+    if encoding is None or codecs.lookup(encoding).name == "utf-8":
+        return "utf-8-sig"
+    return encoding
+
+
+def _not_decodable(path, raw, error, encoding, where):
+    """The error for a file that is not in `encoding`; for a UTF-8 reading of a file that
+    reads as Chinese GB18030 (what Excel writes on Chinese Windows), it says so."""
+    name = "UTF-8" if _codec(encoding) == "utf-8-sig" else encoding
+    message = (f"{path}: not {name} (invalid byte 0x{error.object[error.start]:02x} {where})")
+    if name == "UTF-8" and reads_as_chinese(raw):
+        return (message + "; it reads as Chinese in GB18030 (GBK), as Excel saves it: pass "
+                "--encoding gb18030 (Python: encoding='gb18030') or save the file as UTF-8")
+    return message + (f"; save the file as {name}" if name == "UTF-8" else
+                      "; pass the encoding the file was saved in")
+
+
+def reads_as_chinese(raw):
+    """Whether `raw` decodes as GB18030 and most of its non-ASCII characters are CJK."""
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if ord(c) > 127]
+    return bool(wide) and sum("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or
+                              "\uff00" <= c <= "\uffef" for c in wide) >= 0.9 * len(wide)
 
 
 def _format(path, format):
@@ -72,9 +103,10 @@ def _json_records(path, lines):
         yield number, record
 
 
-def iter_records(path, format=None):
-    """(line number, dict) for each record of a CSV/TSV (with header) or JSONL file."""
-    text, format = _read_text(path), _format(path, format)
+def iter_records(path, format=None, encoding=None):
+    """(line number, dict) for each record of a CSV/TSV (with header) or JSONL file, read
+    as `encoding` (default UTF-8)."""
+    text, format = _read_text(path, encoding), _format(path, format)
     if format == "jsonl":
         yield from _json_records(path, text.splitlines())
         return
@@ -88,12 +120,12 @@ def iter_records(path, format=None):
 
 
 def read_dataset(path, text_column="text", label_column="label", format=None,
-                 require_labels=True, warn=True):
+                 require_labels=True, warn=True, encoding=None):
     """Labelled texts from a file. Empty or whitespace-only texts are skipped and counted
     (with a warning naming their rows); a missing label is an error naming its row."""
     texts, labels, rows, empty_rows = [], [], [], []
     columns_checked = False
-    for number, record in iter_records(path, format):
+    for number, record in iter_records(path, format, encoding):
         if not columns_checked:
             wanted = [text_column] + ([label_column] if require_labels else [])
             for column in wanted:
@@ -183,19 +215,21 @@ def sample_per_class(dataset, per_class, seed=0):
     return dataset.subset(sorted(chosen))
 
 
-def load_data(source, text_column="text", label_column="label"):
-    """A file path, or the name of a shipped data set (see datasets.BUILTIN_DATASETS)."""
+def load_data(source, text_column="text", label_column="label", encoding=None):
+    """A file path (read as `encoding`, default UTF-8), or the name of a shipped data set
+    (see datasets.BUILTIN_DATASETS)."""
     from .datasets import BUILTIN_DATASETS
 
     if str(source) in BUILTIN_DATASETS:
         return BUILTIN_DATASETS[str(source)]()
-    return read_dataset(source, text_column, label_column)
+    return read_dataset(source, text_column, label_column, encoding=encoding)
 
 
-def stream_texts(path, text_column="text", format=None):
+def stream_texts(path, text_column="text", format=None, encoding=None):
     """(row number, text) one at a time, for files too large to hold in memory.
 
-    A ``.txt`` file is one text per line; CSV, TSV and JSONL use `text_column`.
+    A ``.txt`` file is one text per line; CSV, TSV and JSONL use `text_column`. The file
+    is read as `encoding` (default UTF-8).
     """
     path = Path(path)
     if not path.exists():
@@ -205,7 +239,7 @@ def stream_texts(path, text_column="text", format=None):
     if path.stat().st_size == 0:
         raise ValueError(f"{path}: the file is empty")
     kind = "txt" if path.suffix.lower() == ".txt" else _format(path, format)
-    handle = open(path, encoding="utf-8-sig", newline="")
+    handle = open(path, encoding=_codec(encoding), newline="")
     number = 0
     try:
         with handle:
@@ -229,5 +263,9 @@ def stream_texts(path, text_column="text", format=None):
                     number = reader.line_num
                     yield number, record[column] if column < len(record) else ""
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 (invalid byte 0x{error.object[error.start]:02x} "
-                         f"after row {number}); save the file as UTF-8") from None
+        with open(path, "rb") as raw:
+            start = raw.read(1 << 16)   # enough to tell GB18030 Chinese by, cut at a line
+        if len(start) == 1 << 16:
+            start = start[:start.rfind(b"\n") + 1]
+        raise ValueError(_not_decodable(path, start, error, encoding,
+                                        f"after row {number}")) from None

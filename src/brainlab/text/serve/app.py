@@ -3,6 +3,7 @@ model's facts, and an offline web page.
 
     POST /predict        {"texts": [...]} -> labels, probabilities, classes
     POST /predict/file   a CSV (with a "text" column) or TXT file -> the same file, labelled
+                         (?format=csv|txt, ?encoding=utf-8 by default, gb18030, big5, ...)
     GET  /health         liveness and batching counters (answers while a batch runs)
     GET  /model          the model card's facts: strategy, encoder, classes, scores
     GET  /openapi.json   the API's schema; GET /docs renders it (offline)
@@ -178,11 +179,11 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
 
     @app.post("/predict/file", summary="Label a CSV (column 'text') or TXT file (one text "
               "per line); the answer is a CSV", response_class=Response)
-    async def predict_file(request: Request, format: str = "txt"):
+    async def predict_file(request: Request, format: str = "txt", encoding: str = "utf-8"):
         if format not in ("csv", "txt"):
             return error(422, f"format: expected 'csv' or 'txt', got {format!r}")
         try:
-            content = read_upload(await request.body(), format)
+            content = read_upload(await request.body(), format, encoding)
         except ValueError as problem:
             return error(422, str(problem))
         texts = content.texts

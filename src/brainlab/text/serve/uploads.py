@@ -1,11 +1,15 @@
 """Uploaded files for the web page: a TXT file (one text per line) or a CSV file with a
-"text" column (or a single column) is read from the request body, and written back as
-CSV with a label and one probability column per class. Empty texts get an empty label,
-so every input row has exactly one output row, as in `brainlab text predict`."""
+"text" column (or a single column) is read from the request body (UTF-8 unless another
+encoding is named, such as the GB18030 of Excel on Chinese Windows), and written back as
+UTF-8 CSV with a label and one probability column per class. Empty texts get an empty
+label, so every input row has exactly one output row, as in `brainlab text predict`."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+
+from ..data import reads_as_chinese
 
 
 class Upload:
@@ -31,17 +35,28 @@ class Upload:
         return out.getvalue().encode("utf-8")
 
 
-def decode(body):
+def decode(body, encoding="utf-8"):
+    """The text of an uploaded file; a ValueError that says which encoding it reads as
+    when a UTF-8 reading fails on Chinese GB18030."""
     try:
-        return body.decode("utf-8-sig")
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        raise ValueError(f"encoding: unknown {encoding!r}; expected utf-8, gb18030, big5 "
+                         "or another name Python knows") from None
+    try:
+        return body.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as error:
-        raise ValueError(f"file: expected UTF-8 text; byte {error.start} is not "
-                         f"(0x{body[error.start]:02x})") from None
+        problem = (f"file: expected {'UTF-8' if utf8 else encoding} text; byte {error.start} "
+                   f"is not (0x{body[error.start]:02x})")
+        if utf8 and reads_as_chinese(body):
+            problem += ("; it reads as Chinese in GB18030 (GBK), as Excel saves it: choose "
+                        "that encoding (encoding=gb18030)")
+        raise ValueError(problem) from None
 
 
-def read_upload(body, format):
-    """An Upload from the raw bytes of a "txt" or "csv" file."""
-    text = decode(body)
+def read_upload(body, format, encoding="utf-8"):
+    """An Upload from the raw bytes of a "txt" or "csv" file in `encoding`."""
+    text = decode(body, encoding)
     if format == "txt":
         return Upload(["text"], [[line] for line in text.splitlines()], 0)
     try:

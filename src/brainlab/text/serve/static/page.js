@@ -73,7 +73,9 @@ async function labelFile(event) {
   if (!file) { $("file-status").textContent = "Choose a file first."; return; }
   const format = file.name.toLowerCase().endsWith(".csv") ? "csv" : "txt";
   $("file-status").textContent = `Labelling ${file.name}…`;
-  const response = await fetch(`/predict/file?format=${format}`, { method: "POST", body: file });
+  const encoding = encodeURIComponent($("encoding").value);
+  const response = await fetch(`/predict/file?format=${format}&encoding=${encoding}`,
+                               { method: "POST", body: file });
   if (!response.ok) { $("file-status").textContent = await errorOf(response); return; }
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await response.blob());
