@@ -193,3 +193,27 @@ def test_a_bad_number_names_its_flag(argv, message, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_a_gbk_file_is_read_and_its_labels_written_back_in_gbk(tmp_path, capsys):
+    rows = [("这个手机很好用，电池也耐用", "好评"), ("物流很快，包装完好", "好评"),
+            ("质量太差了，用了两天就坏", "差评"), ("客服态度恶劣，不推荐", "差评")] * 3
+    data = tmp_path / "reviews.csv"   # as Excel saves a CSV on Chinese Windows
+    data.write_bytes(("text,label\n" + "".join(f"{t},{y}\n" for t, y in rows)).encode("gbk"))
+    code, _, _ = run(capsys, "text", "train", data, "--encoding", "gb18030", "--strategy",
+                     "scratch", "--test-size", "0.34", "--out", tmp_path / "m")
+    assert code == 0
+    texts = tmp_path / "new.txt"
+    texts.write_bytes("电池很耐用\n太差了，不推荐\n".encode("gbk"))
+    code, _, _ = run(capsys, "text", "predict", tmp_path / "m", texts, "--encoding", "gbk",
+                     "--out", tmp_path / "labels.csv")
+    assert code == 0
+    lines = (tmp_path / "labels.csv").read_bytes().decode("gbk").splitlines()
+    assert lines[0] == "row,label,p_好评,p_差评" and len(lines) == 3
+    # a class name the chosen encoding cannot hold: one error line, no output file
+    ascii_texts = tmp_path / "plain.txt"
+    ascii_texts.write_text("ok\n", encoding="ascii")
+    code, _, err = run(capsys, "text", "predict", tmp_path / "m", ascii_texts, "--encoding",
+                       "latin-1", "--out", tmp_path / "latin.csv")
+    assert code == 2 and "cannot be written in latin-1" in error_lines(err)[0]
+    assert not (tmp_path / "latin.csv").exists()

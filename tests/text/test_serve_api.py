@@ -121,8 +121,9 @@ def test_a_gbk_file_is_named_as_such_and_read_in_its_encoding(client):
     answer = client.post("/predict/file?format=txt", content=gbk)
     assert answer.status_code == 422
     assert "reads as Chinese in GB18030" in answer.json()["error"]
-    lines = client.post("/predict/file?format=txt&encoding=gb18030",
-                        content=gbk).content.decode("utf-8").splitlines()
+    answer = client.post("/predict/file?format=txt&encoding=GBK", content=gbk)
+    assert answer.headers["content-type"] == "text/csv; charset=gbk"   # back as it came
+    lines = answer.content.decode("gbk").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["物流很快，质量不错", "这部电影太无聊了"]
     answer = client.post("/predict/file?format=txt&encoding=utf-9", content=gbk)
     assert answer.status_code == 422 and "encoding: unknown 'utf-9'" in answer.json()["error"]
@@ -144,3 +145,12 @@ def test_a_model_directory_that_does_not_load_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="not a saved brainlab text model"):
         create_app(tmp_path)
+
+
+def test_an_upload_whose_encoding_cannot_hold_a_class_name_is_refused():
+    from brainlab.text.serve.uploads import read_upload
+
+    upload = read_upload("text\ncafé\n".encode("latin-1"), "csv", "latin-1")
+    assert upload.texts == ["café"]
+    with pytest.raises(ValueError, match="'好评' cannot be written in iso8859-1"):
+        upload.write({0: ("好评", [1.0])}, ["好评"])

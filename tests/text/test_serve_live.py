@@ -169,6 +169,7 @@ def test_the_page_labels_a_typed_text_and_a_file_in_chromium(server, tmp_path):
             chrome.find_element(By.ID, "label").click()
             WebDriverWait(chrome, 30).until(lambda c: len(
                 c.find_elements(By.CSS_SELECTOR, "#results .label")) == 3)
+            chrome.set_window_size(900, 1350)   # the file form too
             chrome.save_screenshot(str(SCREENSHOT))
     finally:
         chrome.quit()

@@ -85,7 +85,7 @@ def register(subparsers):
     source.add_argument("data", nargs="?", help="CSV/TSV/JSONL with --text-column, or a .txt "
                         "file with one text per line; read and written in chunks")
     predict.add_argument("--text-column", default="text")
-    _encoding_option(predict)
+    _encoding_option(predict, writes=True)
     predict.add_argument("--out", type=Path, help="output .csv or .jsonl (default: stdout)")
     predict.add_argument("--format", choices=("csv", "jsonl"),
                          help="output format (default: from --out, else csv)")
@@ -145,10 +145,11 @@ def register(subparsers):
     serve.set_defaults(handler=run_serve)
 
 
-def _encoding_option(command):
+def _encoding_option(command, writes=False):
     command.add_argument("--encoding", type=text_encoding, default="utf-8",
                          help="the data file's text encoding (default utf-8; gb18030 reads "
-                         "the GBK files Excel saves on Chinese Windows)")
+                         "the GBK files Excel saves on Chinese Windows)" +
+                         ("; a CSV --out is written in it too" if writes else ""))
 
 
 def _model_options(command):
@@ -287,8 +288,11 @@ def run_predict(args):
         from .data import stream_texts
 
         texts = stream_texts(args.data, args.text_column, encoding=args.encoding)
+    # a CSV file goes back in the input's encoding (a GBK file opens in Excel as it came);
+    # JSON Lines are UTF-8, as JSON must be
+    encoding = args.encoding if output_format == "csv" else "utf-8"
     count = distributed_predictions(classifier, texts, args.out, output_format,
-                                    args.chunk_size)   # one process unless under torchrun
+                                    args.chunk_size, encoding)   # one process unless torchrun
     if args.out:
         print(f"{count} predictions written to {args.out}", file=sys.stderr)
 

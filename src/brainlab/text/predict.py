@@ -14,21 +14,26 @@ from ..files import atomic_path
 
 
 @contextmanager
-def _output(path):
+def _output(path, encoding="utf-8"):
     if path is None:
         yield sys.stdout
         return
     with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            yield handle
+        try:
+            with open(tmp, "w", encoding=encoding, newline="") as handle:
+                yield handle
+        except UnicodeEncodeError as error:   # before the rename: no half-written output
+            raise ValueError(f"{path}: {error.object[error.start:error.end]!r} cannot be "
+                             f"written in {encoding}; choose an encoding that holds every "
+                             "class name (utf-8, gb18030)") from None
 
 
 def stream_predictions(classifier, rows, out_path=None, output_format="csv", chunk_size=1024,
-                       progress=True):
+                       progress=True, encoding="utf-8"):
     """Write one prediction per (row number, text), in order; returns how many were written.
 
     Empty texts get an empty label (and are counted on stderr) so that every input row
-    has exactly one output row.
+    has exactly one output row. A file at `out_path` is written in `encoding`.
     """
     if chunk_size < 1:
         raise ValueError(f"--chunk-size must be positive, got {chunk_size}")
@@ -36,7 +41,7 @@ def stream_predictions(classifier, rows, out_path=None, output_format="csv", chu
     written = empty = 0
     bar = tqdm(desc="predicting", unit="text", file=sys.stderr, dynamic_ncols=True,
                disable=None if progress else True)
-    with _output(out_path) as handle:
+    with _output(out_path, encoding) as handle:
         writer = csv.writer(handle) if output_format == "csv" else None
         if writer:
             writer.writerow(["row", "label"] + [f"p_{c}" for c in classes])
@@ -70,7 +75,8 @@ def stream_predictions(classifier, rows, out_path=None, output_format="csv", chu
     return written
 
 
-def distributed_predictions(classifier, rows, out_path, output_format="csv", chunk_size=1024):
+def distributed_predictions(classifier, rows, out_path, output_format="csv", chunk_size=1024,
+                            encoding="utf-8"):
     """`stream_predictions` split across the ranks of a torchrun job: rank r labels rows
     r, r + W, r + 2W, ... into a shard of its own, then rank 0 interleaves the shards back
     into one output, every row exactly once and in input order. Returns the rows written
@@ -79,7 +85,8 @@ def distributed_predictions(classifier, rows, out_path, output_format="csv", chu
 
     with process_group("gloo") as (rank, size):   # prediction runs on the CPU
         if size == 1:
-            return stream_predictions(classifier, rows, out_path, output_format, chunk_size)
+            return stream_predictions(classifier, rows, out_path, output_format, chunk_size,
+                                      encoding=encoding)
         if out_path is None:
             raise ValueError("under torchrun the predictions need --out (ranks cannot share "
                              "standard output)")
@@ -87,20 +94,20 @@ def distributed_predictions(classifier, rows, out_path, output_format="csv", chu
         shards = [out_path.with_name(f".{out_path.name}.rank{r}-of-{size}") for r in range(size)]
         mine = (row for index, row in enumerate(rows) if index % size == rank)
         count = stream_predictions(classifier, mine, shards[rank], output_format, chunk_size,
-                                   progress=rank == 0)
+                                   progress=rank == 0, encoding=encoding)
         barrier()
         if rank == 0:
-            count = _interleave(shards, out_path, header=output_format == "csv")
+            count = _interleave(shards, out_path, output_format == "csv", encoding)
         barrier()   # no rank leaves before the output is whole
         return count
 
 
-def _interleave(shards, out_path, header):
+def _interleave(shards, out_path, header, encoding="utf-8"):
     """Row k of the output is the next line of shard k mod W; the shards are removed."""
-    handles = [open(shard, encoding="utf-8", newline="") for shard in shards]
+    handles = [open(shard, encoding=encoding, newline="") for shard in shards]
     written = 0
     try:
-        with atomic_path(out_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
+        with atomic_path(out_path) as tmp, open(tmp, "w", encoding=encoding, newline="") as out:
             if header:
                 out.write(handles[0].readline())
                 for handle in handles[1:]:

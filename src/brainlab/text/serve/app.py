@@ -3,7 +3,8 @@ model's facts, and an offline web page.
 
     POST /predict        {"texts": [...]} -> labels, probabilities, classes
     POST /predict/file   a CSV (with a "text" column) or TXT file -> the same file, labelled
-                         (?format=csv|txt, ?encoding=utf-8 by default, gb18030, big5, ...)
+                         (?format=csv|txt; ?encoding=utf-8 by default, gb18030, big5, ...:
+                         the file's, in and out)
     GET  /health         liveness and batching counters (answers while a batch runs)
     GET  /model          the model card's facts: strategy, encoder, classes, scores
     GET  /openapi.json   the API's schema; GET /docs renders it (offline)
@@ -192,7 +193,11 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
             chunk = content.filled[start:start + max_texts]
             labels, rows = await classify([texts[i] for i in chunk])
             done.update({i: (label, row) for i, label, row in zip(chunk, labels, rows)})
-        return Response(content.write(done, classes), media_type="text/csv; charset=utf-8",
+        try:
+            labelled = content.write(done, classes)
+        except ValueError as problem:
+            return error(422, str(problem))
+        return Response(labelled, media_type=f"text/csv; charset={content.encoding}",
                         headers={"content-disposition": 'attachment; filename="labelled.csv"'})
 
     @app.get("/health", summary="Liveness and batching counters")

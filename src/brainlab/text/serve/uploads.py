@@ -1,8 +1,9 @@
 """Uploaded files for the web page: a TXT file (one text per line) or a CSV file with a
 "text" column (or a single column) is read from the request body (UTF-8 unless another
-encoding is named, such as the GB18030 of Excel on Chinese Windows), and written back as
-UTF-8 CSV with a label and one probability column per class. Empty texts get an empty
-label, so every input row has exactly one output row, as in `brainlab text predict`."""
+encoding is named, such as the GB18030 of Excel on Chinese Windows), and written back in
+the same encoding as CSV with a label and one probability column per class. Empty texts
+get an empty label, so every input row has exactly one output row, as in `brainlab text
+predict`."""
 from __future__ import annotations
 
 import codecs
@@ -15,14 +16,14 @@ from ..data import reads_as_chinese
 class Upload:
     """The rows of an uploaded file and where their texts are."""
 
-    def __init__(self, header, rows, column):
-        self.header, self.rows, self.column = header, rows, column
+    def __init__(self, header, rows, column, encoding="utf-8"):
+        self.header, self.rows, self.column, self.encoding = header, rows, column, encoding
         self.texts = [row[column] if column < len(row) else "" for row in rows]
         self.filled = [i for i, text in enumerate(self.texts) if text.strip()]
 
     def write(self, predictions, classes):
-        """UTF-8 CSV bytes: the input columns, then label and p_<class> per class;
-        `predictions` maps a row index to (label, probabilities)."""
+        """CSV bytes in the upload's encoding: the input columns, then label and p_<class>
+        per class; `predictions` maps a row index to (label, probabilities)."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.header + ["label"] + [f"p_{c}" for c in classes])
@@ -32,7 +33,11 @@ class Upload:
             writer.writerow(row + [label] + ([f"{p:.6f}" for p in probabilities]
                                              if probabilities is not None else
                                              [""] * len(classes)))
-        return out.getvalue().encode("utf-8")
+        try:
+            return out.getvalue().encode(self.encoding)
+        except UnicodeEncodeError as error:
+            raise ValueError(f"encoding: {error.object[error.start:error.end]!r} cannot be "
+                             f"written in {self.encoding}; choose utf-8 or gb18030") from None
 
 
 def decode(body, encoding="utf-8"):
@@ -57,8 +62,9 @@ def decode(body, encoding="utf-8"):
 def read_upload(body, format, encoding="utf-8"):
     """An Upload from the raw bytes of a "txt" or "csv" file in `encoding`."""
     text = decode(body, encoding)
+    encoding = codecs.lookup(encoding).name   # the canonical name: "gb18030", "utf-8"
     if format == "txt":
-        return Upload(["text"], [[line] for line in text.splitlines()], 0)
+        return Upload(["text"], [[line] for line in text.splitlines()], 0, encoding)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
@@ -74,4 +80,4 @@ def read_upload(body, format, encoding="utf-8"):
     else:
         raise ValueError(f"file: expected a 'text' column; the header has "
                          f"{', '.join(repr(n) for n in header)}")
-    return Upload(header, rows, column)
+    return Upload(header, rows, column, encoding)
