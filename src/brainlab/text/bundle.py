@@ -107,6 +107,12 @@ def model_card(meta):
             lines.append(f"- and {info['label_texts']} sentences made of the class names "
                          f"(\"This is {readable(meta['classes'][0])}.\"; "
                          f"TrainingArguments.label_texts)")
+        from .strategies.features import UNKNOWN_TOKENS_NOTE
+
+        if info.get("unknown_tokens", 0) > UNKNOWN_TOKENS_NOTE:
+            lines.append(f"- **{info['unknown_tokens']:.0%} of the training texts' tokens "
+                         "were unknown to the encoder**: its vocabulary does not cover their "
+                         "language (for Chinese: multilingual-e5-small)")
     if meta.get("data"):
         lines.append(f"- data: {meta['data']}")
     scores = meta.get("scores")

@@ -16,6 +16,7 @@ from ..files import write_json
 from .classifier import STRATEGIES, TextClassifier
 from .data import sample_per_class, stratified_split
 from .report import summarise, write_compare_report
+from .strategies.features import UNKNOWN_TOKENS_NOTE, unknown_tokens_note
 
 
 # the strategies that train the encoder: minutes where the others take seconds
@@ -64,7 +65,7 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
                                        isinstance(encoder_budgets, dict) else encoder_budgets):
                     continue
                 jobs.append((budget, seed, strategy))
-    rows = []
+    rows, noted = [], False
     bar = tqdm(jobs, desc="compare", unit="run", file=sys.stderr,
                disable=True if not verbose else None)
     for budget, seed, strategy in bar:
@@ -76,6 +77,10 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
         started = time.perf_counter()
         classifier.fit(subset.texts, subset.labels)
         fit_seconds = time.perf_counter() - started
+        share = classifier.info.get("unknown_tokens", 0.0)
+        if share > UNKNOWN_TOKENS_NOTE and not noted:   # once a compare, not once a run
+            noted = True
+            tqdm.write(unknown_tokens_note(share, encoder), file=sys.stderr)
         started = time.perf_counter()
         scores = classifier.evaluate(test.texts, test.labels)
         rows.append({"strategy": strategy, "budget": budget, "seed": seed,

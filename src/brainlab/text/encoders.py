@@ -244,6 +244,20 @@ class TransformerEncoder:
                 "max_length": self.max_length, "pooling": "mean", "normalize": self.normalize,
                 "prefix": self.prefix}
 
+    def unknown_share(self, texts, sample=1000):
+        """The share of the tokens of (up to `sample` of) `texts` that the vocabulary lacks,
+        read as the unknown token, special tokens aside: 0.000 on six English sets with
+        MiniLM, 0.63 on the Chinese reviews, whose characters its vocabulary mostly lacks."""
+        self.load()
+        unknown = self._tokenizer.unk_token_id
+        texts = list(texts)[::max(1, len(texts) // sample)]
+        if unknown is None or not texts:
+            return 0.0
+        special = set(self._tokenizer.all_special_ids) - {unknown}
+        ids = [i for e in self._backend.encode_batch([self.prefix + str(t) for t in texts])
+               for i in e.ids if i not in special]
+        return sum(i == unknown for i in ids) / len(ids) if ids else 0.0
+
     # ---- encoding --------------------------------------------------------------
     def tokenize(self, texts):
         """Token ids per text (after the model's prompt prefix, if it has one), truncated to

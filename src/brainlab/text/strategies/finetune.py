@@ -35,6 +35,7 @@ class FineTuneStrategy(FeaturesStrategy):
         from ..finetune import ClassifierNetwork, FineTuner, copy_head_back
 
         self.encoder = self.make_encoder("fp32")
+        self.check_vocabulary(texts)
         all_texts, all_y = list(texts), np.asarray(y)
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
                                         self.seed)
