@@ -48,10 +48,15 @@ def write_json(path, data):
 
 
 def save_figure(figure, path, dpi=120):
-    """A matplotlib figure as PNG at `path`, then closed."""
+    """A matplotlib figure as PNG at `path`, then closed; its text is drawn in a CJK font
+    where it holds Chinese, Japanese or Korean (fonts.py)."""
     import matplotlib.pyplot as plt
+    from matplotlib.text import Text
 
-    with atomic_path(path) as tmp:
+    from .fonts import fonts_for
+
+    texts = [text.get_text() for text in figure.findobj(Text)]
+    with fonts_for(texts, path), atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
     plt.close(figure)
 

@@ -2,10 +2,7 @@
 training times, as PNG, with markdown tables beside them."""
 from __future__ import annotations
 
-import sys
-import warnings
 from collections import defaultdict
-from contextlib import contextmanager
 
 import matplotlib
 
@@ -19,84 +16,24 @@ _COLORS = {"scratch": "tab:gray", "features": "tab:blue", "finetune": "tab:red",
            "contrastive": "tab:green"}
 
 
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC",
-             "Droid Sans Fallback", "Arial Unicode MS")
-_warned_no_cjk_font = []
-
-
-# Unicode blocks of CJK scripts: radicals to ideographs (kana and bopomofo among them),
-# Hangul syllables, compatibility ideographs, full-width forms, the rarer ideographs
-CJK_RANGES = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF),
-              (0x20000, 0x2FA1F))
-
-
-def _needs_cjk(texts):
-    return any(low <= ord(ch) <= high for text in texts for ch in str(text)
-               for low, high in CJK_RANGES)
-
-
-def _installed_cjk_font():
-    """The first of CJK_FONTS that matplotlib can use. Fonts installed after matplotlib
-    built its font cache are not in it, so the system's font files are looked at once more."""
-    from matplotlib import font_manager
-
-    def known():
-        names = {f.name for f in font_manager.fontManager.ttflist}
-        return next((name for name in CJK_FONTS if name in names), None)
-
-    if known() is None:
-        cached = {f.fname for f in font_manager.fontManager.ttflist}
-        for path in font_manager.findSystemFonts():
-            if path not in cached:
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):
-                    continue
-    return known()
-
-
-@contextmanager
-def fonts_for(texts, path=None):
-    """Draw (and save) a figure inside this block with a CJK-capable font first in line
-    when `texts` hold Chinese, Japanese or Korean characters. Without such a font they
-    would be empty boxes: one warning says how to get one, instead of one per glyph."""
-    if not _needs_cjk(texts):
-        yield
-        return
-    font = _installed_cjk_font()
-    if font is None and not _warned_no_cjk_font:
-        _warned_no_cjk_font.append(True)
-        print(f"warning: no Chinese/Japanese/Korean font found, so the CJK text in "
-              f"{path or 'the plots'} shows as empty boxes; install one (Debian: apt-get "
-              "install fonts-wqy-microhei) and the next report uses it", file=sys.stderr)
-    families = [font] if font else []
-    with warnings.catch_warnings(), plt.rc_context(
-            {"font.family": "sans-serif",
-             "font.sans-serif": families + list(plt.rcParams["font.sans-serif"])}):
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        yield
-
-
 def plot_confusion(scores, path, title="Confusion matrix"):
     labels = [str(label) for label in scores["labels"]]
     matrix = np.array(scores["confusion"])
-    with fonts_for(labels + [title], path):
-        size = max(4.5, 0.6 * len(labels) + 2.5)
-        figure, axis = plt.subplots(figsize=(size, size * 0.85))
-        image = axis.imshow(matrix, cmap="Blues")
-        axis.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-        axis.set_yticks(range(len(labels)), labels)
-        threshold = matrix.max() / 2 if matrix.size else 0
-        for (row, col), count in np.ndenumerate(matrix):
-            axis.text(col, row, str(count), ha="center", va="center",
-                      color="white" if count > threshold else "black", fontsize=9)
-        axis.set_xlabel("predicted")
-        axis.set_ylabel("true")
-        axis.set_title(f"{title}\naccuracy {scores['accuracy']:.3f}, "
-                       f"macro-F1 {scores['macro_f1']:.3f}")
-        figure.colorbar(image, ax=axis, fraction=0.046)
-        save_figure(figure, path)
+    size = max(4.5, 0.6 * len(labels) + 2.5)
+    figure, axis = plt.subplots(figsize=(size, size * 0.85))
+    image = axis.imshow(matrix, cmap="Blues")
+    axis.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    axis.set_yticks(range(len(labels)), labels)   # in a CJK font where needed (save_figure)
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, col), count in np.ndenumerate(matrix):
+        axis.text(col, row, str(count), ha="center", va="center",
+                  color="white" if count > threshold else "black", fontsize=9)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    axis.set_title(f"{title}\naccuracy {scores['accuracy']:.3f}, "
+                   f"macro-F1 {scores['macro_f1']:.3f}")
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    save_figure(figure, path)
 
 
 def evaluation_markdown(scores, title, details=()):
@@ -165,54 +102,52 @@ def compare_markdown(results, title, details=()):
 def plot_learning_curve(results, path, title, classes):
     table = summarise(results)
     strategies, budgets = _axes(table)
-    with fonts_for([title], path):
-        figure, axis = plt.subplots(figsize=(7, 4.5))
-        x_of = {b: (b if b != "all" else None) for b in budgets}
-        if "all" in x_of:
-            sizes = [np.mean(v["train_size"]) for k, v in table.items() if k[1] == "all"]
-            x_of["all"] = max(sizes) / classes
-        for strategy in strategies:
-            points = [(x_of[b], np.array(table[(strategy, b)]["accuracy"])) for b in budgets
-                      if (strategy, b) in table]
-            xs = np.array([p[0] for p in points])
-            means = np.array([p[1].mean() for p in points])
-            axis.plot(xs, means, "o-", color=_COLORS[strategy], label=strategy)
-            lows, highs = [p[1].min() for p in points], [p[1].max() for p in points]
-            axis.fill_between(xs, lows, highs, color=_COLORS[strategy], alpha=0.18)
-            for x, accuracies in points:
-                axis.scatter([x] * len(accuracies), accuracies, color=_COLORS[strategy], s=10,
-                             alpha=0.6)
-        axis.set_xscale("log")
-        ticks = [x_of[b] for b in budgets]
-        axis.set_xticks(ticks, [str(b) if b != "all" else f"all\n(~{x_of[b]:.0f})" for b in budgets])
-        axis.minorticks_off()
-        axis.set_xlabel("labelled examples per class")
-        axis.set_ylabel("test accuracy")
-        axis.set_title(title)
-        axis.grid(alpha=0.3)
-        axis.legend()
-        save_figure(figure, path)
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    x_of = {b: (b if b != "all" else None) for b in budgets}
+    if "all" in x_of:
+        sizes = [np.mean(v["train_size"]) for k, v in table.items() if k[1] == "all"]
+        x_of["all"] = max(sizes) / classes
+    for strategy in strategies:
+        points = [(x_of[b], np.array(table[(strategy, b)]["accuracy"])) for b in budgets
+                  if (strategy, b) in table]
+        xs = np.array([p[0] for p in points])
+        means = np.array([p[1].mean() for p in points])
+        axis.plot(xs, means, "o-", color=_COLORS[strategy], label=strategy)
+        lows, highs = [p[1].min() for p in points], [p[1].max() for p in points]
+        axis.fill_between(xs, lows, highs, color=_COLORS[strategy], alpha=0.18)
+        for x, accuracies in points:
+            axis.scatter([x] * len(accuracies), accuracies, color=_COLORS[strategy], s=10,
+                         alpha=0.6)
+    axis.set_xscale("log")
+    ticks = [x_of[b] for b in budgets]
+    axis.set_xticks(ticks, [str(b) if b != "all" else f"all\n(~{x_of[b]:.0f})" for b in budgets])
+    axis.minorticks_off()
+    axis.set_xlabel("labelled examples per class")
+    axis.set_ylabel("test accuracy")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    save_figure(figure, path)
 
 
 def plot_training_time(results, path, title):
     table = summarise(results)
     strategies, budgets = _axes(table)
-    with fonts_for([title], path):
-        figure, axis = plt.subplots(figsize=(7, 4.5))
-        width = 0.8 / max(1, len(strategies))
-        for i, strategy in enumerate(strategies):
-            heights = [np.mean(table[(strategy, b)]["fit_seconds"]) if (strategy, b) in table else 0
-                       for b in budgets]
-            axis.bar(np.arange(len(budgets)) + i * width, heights, width, label=strategy,
-                     color=_COLORS[strategy])
-        axis.set_xticks(np.arange(len(budgets)) + width * (len(strategies) - 1) / 2,
-                        [str(b) for b in budgets])
-        axis.set_yscale("log")
-        axis.set_xlabel("labelled examples per class")
-        axis.set_ylabel("training time (s, log scale)")
-        axis.set_title(title)
-        axis.legend()
-        save_figure(figure, path)
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    width = 0.8 / max(1, len(strategies))
+    for i, strategy in enumerate(strategies):
+        heights = [np.mean(table[(strategy, b)]["fit_seconds"]) if (strategy, b) in table else 0
+                   for b in budgets]
+        axis.bar(np.arange(len(budgets)) + i * width, heights, width, label=strategy,
+                 color=_COLORS[strategy])
+    axis.set_xticks(np.arange(len(budgets)) + width * (len(strategies) - 1) / 2,
+                    [str(b) for b in budgets])
+    axis.set_yscale("log")
+    axis.set_xlabel("labelled examples per class")
+    axis.set_ylabel("training time (s, log scale)")
+    axis.set_title(title)
+    axis.legend()
+    save_figure(figure, path)
 
 
 def write_compare_report(results, directory, title, classes, details=()):
