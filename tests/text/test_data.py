@@ -29,6 +29,20 @@ def test_integer_labels_stay_integers(tmp_path):
     assert read_dataset(path).labels == [1, 0]
 
 
+def test_json_values_that_are_not_text_name_their_row(tmp_path):
+    path = tmp_path / "nested.jsonl"
+    path.write_text('{"text": "a", "label": "x"}\n{"text": "b", "label": ["y"]}\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"row 2, column 'label': expected a string or "
+                       r"number, got \[\"y\"\]"):
+        read_dataset(path)
+    path.write_text('{"text": true, "label": "x"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="row 1, column 'text': expected a string or number"):
+        read_dataset(path)
+    with pytest.raises(ValueError, match="row 1, column 'text': expected a string, got true"):
+        list(stream_texts(path))
+
+
 def test_empty_texts_are_skipped_and_counted(tmp_path, capsys):
     rows = small_rows(2) + [{"text": "   ", "label": "food"}, {"text": "", "label": "tech"}]
     data = read_dataset(write_csv(tmp_path / "e.csv", rows))

@@ -134,10 +134,14 @@ def read_dataset(path, text_column="text", label_column="label", format=None,
                                      f"{sorted(k for k in record if k is not None)}")
             columns_checked = True
         text = record.get(text_column)
+        label = record.get(label_column) if require_labels else None
+        for column, value in ((text_column, text), (label_column, label)):
+            if isinstance(value, (list, dict, bool)):   # JSON Lines only: CSV cells are text
+                raise ValueError(f"{path}: row {number}, column {column!r}: expected a "
+                                 f"string or number, got {json.dumps(value)[:40]}")
         if text is None or not str(text).strip():
             empty_rows.append(number)
             continue
-        label = record.get(label_column) if require_labels else None
         if require_labels and is_missing_label(label):
             raise ValueError(f"{path}: row {number}, column {label_column!r}: missing label")
         texts.append(str(text))
@@ -250,7 +254,11 @@ def stream_texts(path, text_column="text", format=None, encoding=None):
                 for number, record in _json_records(path, handle):
                     if text_column not in record:
                         raise ValueError(f"{path}: row {number} has no field {text_column!r}")
-                    yield number, str(record[text_column] or "")
+                    text = record[text_column]
+                    if isinstance(text, (list, dict, bool)):
+                        raise ValueError(f"{path}: row {number}, column {text_column!r}: "
+                                         f"expected a string, got {json.dumps(text)[:40]}")
+                    yield number, str(text if text is not None else "")
             else:
                 csv.field_size_limit(sys.maxsize)
                 reader = csv.reader(handle, delimiter="\t" if kind == "tsv" else ",")
