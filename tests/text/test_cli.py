@@ -90,6 +90,9 @@ def _corrupt_model(tmp_path):
 BAD_CASES = {
     "missing file": (lambda p: ["text", "train", p / "nope.csv", "--out", p / "m"],
                      "nope.csv: no such file"),
+    "no strategy to compare": (lambda p: ["text", "compare", write_csv(p / "d.csv", small_rows()),
+                                          "--strategies", ",", "--out", p / "m"],
+                               "no strategy to compare"),
     "missing column": (lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()),
                                   "--text-column", "body", "--out", p / "m"],
                        "no column 'body'"),

@@ -46,6 +46,8 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
     dict per strategy, or None for all. `test_per_class` scores on a fixed sample of the
     test part (each model that trains the encoder must encode the whole test part)."""
     out_dir = Path(out_dir)
+    if not strategies:
+        raise ValueError(f"no strategy to compare; expected some of {STRATEGIES}")
     for strategy in strategies:
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected some of {STRATEGIES}")

@@ -31,10 +31,11 @@ UNKNOWN_TOKENS_NOTE = 0.1
 
 def unknown_tokens_note(share, encoder):
     """The note for a training set whose tokens `encoder` mostly does not know."""
+    name = "all-MiniLM-L6-v2" if encoder in (None, "default") else encoder
     return (f"note: {share:.0%} of the training texts' tokens are unknown to the encoder "
-            f"{'all-MiniLM-L6-v2' if encoder in (None, 'default') else encoder}: its vocabulary does not cover their language, "
-            "so its vectors say little about them; for Chinese and 100 other languages use "
-            "--encoder multilingual-e5-small (Python: encoder=\"multilingual-e5-small\")")
+            f"{name}: its vocabulary does not cover their language, so its vectors say "
+            "little about them; for Chinese and 100 other languages use --encoder "
+            "multilingual-e5-small (Python: encoder=\"multilingual-e5-small\")")
 
 
 class FeaturesStrategy(Strategy):
