@@ -293,7 +293,9 @@ def run_predict(args):
     encoding = args.encoding if output_format == "csv" else "utf-8"
     count = distributed_predictions(classifier, texts, args.out, output_format,
                                     args.chunk_size, encoding)   # one process unless torchrun
-    if args.out:
+    from .distributed import world
+
+    if args.out and world()[0] == 0:   # under torchrun, rank 0 has the whole count
         print(f"{count} predictions written to {args.out}", file=sys.stderr)
 
 
