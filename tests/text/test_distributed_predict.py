@@ -38,6 +38,8 @@ def test_two_ranks_write_every_line_once_in_order(scratch_model, tmp_path, suffi
                            "predict", str(scratch_model), str(source), "--out", str(together)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+    reports = [line for line in done.stderr.splitlines() if "predictions written" in line]
+    assert reports == [f"53 predictions written to {together}"]   # rank 0's, for the file
     single = subprocess.run([sys.executable, "-m", "brainlab", "text", "predict",
                              str(scratch_model), str(source), "--out", str(alone)],
                             capture_output=True, text=True, timeout=300)
