@@ -3,7 +3,7 @@ concurrency 1, 8 and 32, with dynamic batching on and off; the served throughput
 fraction of offline `predict_proba` on the same texts; and a soak run with malformed
 requests mixed in that checks every answer against the offline label of its own text.
 
-Each request carries one short text (movie-sentences' test part). The server and the
+Each request carries one short text (movie-sentences' test part, or --data's). The server and the
 clients share this machine's cores, so the clients' own CPU time is in every figure. Two
 load generators are measured: httpx's AsyncClient, and bare keep-alive HTTP/1.1 over
 asyncio streams, which leaves the server more of the cores (the client cores column says
@@ -11,7 +11,7 @@ how much each took). The soak uses httpx.
 Targets (issue 11): at concurrency 32 batching gives >= 2x one-request-one-forward and
 >= 70 % of offline throughput; p50 < 10 ms at concurrency 1; the soak loses nothing.
 
-    python bench/serve_load.py [--model DIR] [--requests 600] [--concurrency 1,8,32]
+    python bench/serve_load.py [--model DIR] [--data NAME] [--requests 600] [--concurrency 1,8,32]
                                [--wait-ms 0,5] [--clients httpx,streams] [--soak 20000]
                                [--precision P]
 """
@@ -182,7 +182,10 @@ def body(text):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a saved model (default: features on "
-                        "movie-sentences' training part, trained here)")
+                        "the training part of --data, trained here)")
+    parser.add_argument("--data", default="movie-sentences",
+                        help="the texts of the requests: the test part of this data set (the "
+                        "default model is trained on its training part)")
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--wait-ms", default="0,5", help="batching windows to measure")
@@ -203,7 +206,7 @@ def main():
     from brainlab.text import TextClassifier
     from brainlab.text.data import load_data, stratified_split
 
-    train, test = stratified_split(load_data("movie-sentences"), 0.3, seed=0)
+    train, test = stratified_split(load_data(args.data), 0.3, seed=0)
     texts = list(test.texts)
     with tempfile.TemporaryDirectory() as scratch:
         model = args.model
