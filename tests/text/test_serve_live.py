@@ -163,13 +163,27 @@ def test_the_page_labels_a_typed_text_and_a_file_in_chromium(server, tmp_path):
         chrome.find_element(By.CSS_SELECTOR, "#file-form button").click()
         WebDriverWait(chrome, 30).until(lambda c: status.text.startswith("Done"))
         assert "reviews.labelled.csv" in status.text
-        if os.environ.get("BRAINLAB_SCREENSHOT"):
-            box.send_keys("the striker scored a goal in the final\nbake bread with rosemary\n"
-                          "a faster chip for the new laptop")
-            chrome.find_element(By.ID, "label").click()
-            WebDriverWait(chrome, 30).until(lambda c: len(
-                c.find_elements(By.CSS_SELECTOR, "#results .label")) == 3)
+        chrome.get(url + "/?lang=zh")   # the page in Chinese (also where the browser asks)
+        WebDriverWait(chrome, 30).until(
+            lambda c: "类别：" in c.find_element(By.ID, "model").text)
+        assert chrome.find_element(By.TAG_NAME, "h1").text == "brainlab 文本分类"
+        chrome.find_element(By.ID, "texts").send_keys("bake bread with rosemary")
+        chrome.find_element(By.ID, "label").click()
+        verdict = WebDriverWait(chrome, 30).until(expected_conditions.presence_of_element_located(
+            (By.CSS_SELECTOR, "#results li p:nth-of-type(2)")))
+        assert verdict.text == "标签：food"
+        if os.environ.get("BRAINLAB_SCREENSHOT"):   # docs/serve-page.png and its Chinese twin
             chrome.set_window_size(900, 1350)   # the file form too
-            chrome.save_screenshot(str(SCREENSHOT))
+            for query, path in (("", SCREENSHOT), ("?lang=zh", SCREENSHOT.with_suffix(".zh.png"))):
+                chrome.get(f"{url}/{query}")
+                WebDriverWait(chrome, 30).until(
+                    lambda c: "loading" not in c.find_element(By.ID, "model").text)
+                chrome.find_element(By.ID, "texts").send_keys(
+                    "the striker scored a goal in the final\nbake bread with rosemary\n"
+                    "a faster chip for the new laptop")
+                chrome.find_element(By.ID, "label").click()
+                WebDriverWait(chrome, 30).until(lambda c: len(
+                    c.find_elements(By.CSS_SELECTOR, "#results .label")) == 3)
+                chrome.save_screenshot(str(path))
     finally:
         chrome.quit()
