@@ -7,7 +7,16 @@ import pytest
 
 from brainlab.text import TextClassifier, TrainingArguments
 from brainlab.text.head import fit_head
-from brainlab.text.label_texts import TEMPLATES, label_texts, names_are_words, readable
+from brainlab.text.label_texts import (TEMPLATES, TEMPLATES_ZH, label_texts, names_are_words,
+                                       readable)
+
+
+def test_chinese_names_go_into_chinese_sentences():
+    texts, y = label_texts(["差评", "positive", "ポジティブ"])
+    assert texts[:5] == [t.format("差评") for t in TEMPLATES_ZH]
+    assert texts[1] == "这是差评。" and texts[6] == "This is positive."
+    assert texts[11] == "This is ポジティブ."   # Japanese (kana) is not Chinese
+    assert y == [0] * 5 + [1] * 5 + [2] * 5
 
 
 def test_names_made_of_words_qualify_and_names_with_digits_do_not():
