@@ -60,6 +60,6 @@ def fonts_for(texts, path=None):
               "install fonts-wqy-microhei) and the next plot uses it", file=sys.stderr)
     with warnings.catch_warnings(), plt.rc_context(
             {"font.family": "sans-serif",
-             "font.sans-serif": [font] * bool(font) + list(plt.rcParams["font.sans-serif"])}):
+             "font.sans-serif": ([font] if font else []) + list(plt.rcParams["font.sans-serif"])}):
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         yield

@@ -40,7 +40,7 @@ def _read_text(path, encoding=None):
         raise ValueError(f"{path}: is a directory; expected a CSV, TSV or JSONL file")
     raw = path.read_bytes()
     try:
-        text = raw.decode(_codec(encoding))
+        text = raw.decode(codec_for(encoding))
     except UnicodeDecodeError as error:
         line = raw[:error.start].count(b"\n") + 1
         raise ValueError(_not_decodable(path, raw, error, encoding, f"at line {line}, byte "
@@ -50,8 +50,9 @@ def _read_text(path, encoding=None):
     return text
 
 
-def _codec(encoding):
-    """The codec a file is read with: UTF-8 by default, a byte-order mark skipped."""
+def codec_for(encoding):
+    """The codec a file in `encoding` is read with: UTF-8 by default, a byte-order mark
+    skipped (a LookupError for a name Python does not know)."""
     if encoding is None or codecs.lookup(encoding).name == "utf-8":
         return "utf-8-sig"
     return encoding
@@ -60,7 +61,7 @@ def _codec(encoding):
 def _not_decodable(path, raw, error, encoding, where):
     """The error for a file that is not in `encoding`; for a UTF-8 reading of a file that
     reads as Chinese GB18030 (what Excel writes on Chinese Windows), it says so."""
-    name = "UTF-8" if _codec(encoding) == "utf-8-sig" else encoding
+    name = "UTF-8" if codec_for(encoding) == "utf-8-sig" else encoding
     message = (f"{path}: not {name} (invalid byte 0x{error.object[error.start]:02x} {where})")
     if name == "UTF-8" and reads_as_chinese(raw):
         return (message + "; it reads as Chinese in GB18030 (GBK), as Excel saves it: pass "
@@ -243,7 +244,7 @@ def stream_texts(path, text_column="text", format=None, encoding=None):
     if path.stat().st_size == 0:
         raise ValueError(f"{path}: the file is empty")
     kind = "txt" if path.suffix.lower() == ".txt" else _format(path, format)
-    handle = open(path, encoding=_codec(encoding), newline="")
+    handle = open(path, encoding=codec_for(encoding), newline="")
     number = 0
     try:
         with handle:

@@ -10,7 +10,7 @@ import codecs
 import csv
 import io
 
-from ..data import reads_as_chinese
+from ..data import codec_for, reads_as_chinese
 
 
 class Upload:
@@ -44,12 +44,13 @@ def decode(body, encoding="utf-8"):
     """The text of an uploaded file; a ValueError that says which encoding it reads as
     when a UTF-8 reading fails on Chinese GB18030."""
     try:
-        utf8 = codecs.lookup(encoding).name == "utf-8"
+        codec = codec_for(encoding)
     except LookupError:
         raise ValueError(f"encoding: unknown {encoding!r}; expected utf-8, gb18030, big5 "
                          "or another name Python knows") from None
+    utf8 = codec == "utf-8-sig"
     try:
-        return body.decode("utf-8-sig" if utf8 else encoding)
+        return body.decode(codec)
     except UnicodeDecodeError as error:
         problem = (f"file: expected {'UTF-8' if utf8 else encoding} text; byte {error.start} "
                    f"is not (0x{body[error.start]:02x})")
