@@ -21,10 +21,10 @@ import re
 
 TEMPLATES = ("{}", "This is {}.", "This sentence is {}.", "It is {}.", "The text is {}.")
 # The same sentences in Chinese, for class names in Chinese characters. Measured on the
-# Chinese reviews with their classes named 差评 and 好评 (multilingual-e5-small, frozen
-# features, 6 seeds, 1,000 test reviews; ad hoc, 2026-12-01): 0.754 / 0.783 / 0.807 at
-# 4 / 8 / 32 labels per class against 0.724 / 0.771 / 0.807 with the English sentences;
-# contrastive at 8 level (0.843 against 0.844, 3 seeds).
+# Chinese reviews (bench/label_names.py: multilingual-e5-small, frozen features, 6 seeds):
+# named 负面/正面, 0.800 / 0.804 / 0.818 at 4 / 8 / 32 labels per class against 0.787 /
+# 0.792 / 0.814 in the English sentences; named 差评/好评, 0.775 / 0.788 / 0.816 against
+# 0.755 / 0.782 / 0.818; contrastive at 8 level (0.843 against 0.844, 3 seeds, ad hoc).
 TEMPLATES_ZH = ("{}", "这是{}。", "这句话是{}。", "它是{}。", "这段文字是{}。")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")   # Japanese or Korean, not Chinese
