@@ -82,6 +82,7 @@ bench: $(STAMP) $(BENCH_VENV)/.installed $(SETFIT_VENV)/.installed $(ONNX_STAMP)
 	$(PY) bench/serve_load.py
 	$(PY) bench/ddp.py
 	$(PY) bench/e5_rebuild.py
+	$(PY) bench/label_names.py
 	$(BENCH_VENV)/bin/python bench/brain_speed.py
 	$(BENCH_VENV)/bin/python bench/snn_speed.py
 
