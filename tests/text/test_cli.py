@@ -1,4 +1,5 @@
 """`brainlab text ...` end to end, and every bad input: one line on stderr, exit code 2."""
+import codecs
 import csv
 import json
 import shutil
@@ -220,3 +221,18 @@ def test_a_gbk_file_is_read_and_its_labels_written_back_in_gbk(tmp_path, capsys)
                        "latin-1", "--out", tmp_path / "latin.csv")
     assert code == 2 and "cannot be written in latin-1" in error_lines(err)[0]
     assert not (tmp_path / "latin.csv").exists()
+    # Excel's "CSV UTF-8" starts with a byte-order mark: the labels go back with it, the
+    # JSON Lines and a file without the mark without
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes("电池很耐用\n".encode("utf-8-sig"))
+    plain = tmp_path / "plain-utf8.txt"
+    plain.write_bytes("电池很耐用\n".encode("utf-8"))
+    for source, out, mark in [(marked, "marked.csv", True), (marked, "marked.jsonl", False),
+                              (plain, "plain.csv", False)]:
+        code, _, _ = run(capsys, "text", "predict", tmp_path / "m", source,
+                         "--out", tmp_path / out)
+        written = (tmp_path / out).read_bytes()
+        assert code == 0 and written.startswith(codecs.BOM_UTF8) == mark, out
+        text = written.decode("utf-8-sig")
+        assert "\ufeff" not in text and text.startswith("{" if out.endswith("jsonl") else
+                                                          "row,label,p_好评"), out

@@ -39,7 +39,7 @@ def test_json_values_that_are_not_text_name_their_row(tmp_path):
     path.write_text('{"text": true, "label": "x"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="row 1, column 'text': expected a string or number"):
         read_dataset(path)
-    with pytest.raises(ValueError, match="row 1, column 'text': expected a string, got true"):
+    with pytest.raises(ValueError, match="row 1, column 'text': expected a string or number, got true"):
         list(stream_texts(path))
 
 

@@ -1,5 +1,6 @@
 """The served API over a saved model: answers equal to predict, and a clear 4xx for every
 bad request, after which the server keeps serving."""
+import codecs
 import json
 
 import numpy as np
@@ -125,6 +126,13 @@ def test_a_gbk_file_is_named_as_such_and_read_in_its_encoding(client):
     assert answer.headers["content-type"] == "text/csv; charset=gbk"   # back as it came
     lines = answer.content.decode("gbk").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["物流很快，质量不错", "这部电影太无聊了"]
+    # Excel's "CSV UTF-8" starts with a byte-order mark, and the labelled copy keeps it
+    marked = client.post("/predict/file?format=csv", content="text\n物流很快\n".encode("utf-8-sig"))
+    assert marked.headers["content-type"] == "text/csv; charset=utf-8"
+    assert marked.content.startswith(codecs.BOM_UTF8)
+    assert marked.content.decode("utf-8-sig").startswith("text,label,")
+    plain = client.post("/predict/file?format=csv", content="text\n物流很快\n".encode())
+    assert plain.content.startswith(b"text,label,")
     answer = client.post("/predict/file?format=txt&encoding=utf-9", content=gbk)
     assert answer.status_code == 422 and "encoding: unknown 'utf-9'" in answer.json()["error"]
 

@@ -277,6 +277,7 @@ def run_evaluate(args):
 
 def run_predict(args):
     from .classifier import TextClassifier
+    from .data import output_encoding, stream_texts
     from .predict import distributed_predictions
 
     classifier = TextClassifier.load(args.model, precision="int8" if args.int8 else None)
@@ -285,18 +286,28 @@ def run_predict(args):
     if args.text is not None:
         texts = iter([(1, args.text)])
     else:
-        from .data import stream_texts
-
         texts = stream_texts(args.data, args.text_column, encoding=args.encoding)
-    # a CSV file goes back in the input's encoding (a GBK file opens in Excel as it came);
-    # JSON Lines are UTF-8, as JSON must be
-    encoding = args.encoding if output_format == "csv" else "utf-8"
+    # a CSV file goes back in the input's encoding, byte-order mark and all (a GBK or a
+    # "CSV UTF-8" file opens in Excel as it came); JSON Lines are UTF-8, as JSON must be
+    encoding = "utf-8"
+    if output_format == "csv":
+        encoding = output_encoding(args.encoding, _first_bytes(args.data))
     count = distributed_predictions(classifier, texts, args.out, output_format,
                                     args.chunk_size, encoding)   # one process unless torchrun
     from .distributed import world
 
     if args.out and world()[0] == 0:   # under torchrun, rank 0 has the whole count
         print(f"{count} predictions written to {args.out}", file=sys.stderr)
+
+
+def _first_bytes(path, count=3):
+    """The first bytes of the file at `path` (none for --text, or a file that is not there:
+    reading it says so)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(count)
+    except (OSError, TypeError):
+        return b""
 
 
 def run_compare(args):

@@ -58,6 +58,15 @@ def codec_for(encoding):
     return encoding
 
 
+def output_encoding(encoding, head):
+    """The encoding a labelled copy of a file is written in: the file's own, with UTF-8's
+    byte-order mark kept when `head` (the file's first bytes) starts with one. Excel's "CSV
+    UTF-8" writes the mark and, without it, opens a file's Chinese as GBK."""
+    if codec_for(encoding) == "utf-8-sig" and head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    return encoding
+
+
 def _not_decodable(path, raw, error, encoding, where):
     """The error for a file that is not in `encoding`; for a UTF-8 reading of a file that
     reads as Chinese GB18030 (what Excel writes on Chinese Windows), it says so."""
@@ -104,6 +113,14 @@ def _json_records(path, lines):
         yield number, record
 
 
+def _check_scalar(path, number, column, value):
+    """A JSON Lines value must be text or a number (CSV cells always are): a list, an
+    object or a boolean is refused with its row and column."""
+    if isinstance(value, (list, dict, bool)):
+        raise ValueError(f"{path}: row {number}, column {column!r}: expected a string or "
+                         f"number, got {json.dumps(value)[:40]}")
+
+
 def iter_records(path, format=None, encoding=None):
     """(line number, dict) for each record of a CSV/TSV (with header) or JSONL file, read
     as `encoding` (default UTF-8)."""
@@ -137,9 +154,7 @@ def read_dataset(path, text_column="text", label_column="label", format=None,
         text = record.get(text_column)
         label = record.get(label_column) if require_labels else None
         for column, value in ((text_column, text), (label_column, label)):
-            if isinstance(value, (list, dict, bool)):   # JSON Lines only: CSV cells are text
-                raise ValueError(f"{path}: row {number}, column {column!r}: expected a "
-                                 f"string or number, got {json.dumps(value)[:40]}")
+            _check_scalar(path, number, column, value)
         if text is None or not str(text).strip():
             empty_rows.append(number)
             continue
@@ -256,9 +271,7 @@ def stream_texts(path, text_column="text", format=None, encoding=None):
                     if text_column not in record:
                         raise ValueError(f"{path}: row {number} has no field {text_column!r}")
                     text = record[text_column]
-                    if isinstance(text, (list, dict, bool)):
-                        raise ValueError(f"{path}: row {number}, column {text_column!r}: "
-                                         f"expected a string, got {json.dumps(text)[:40]}")
+                    _check_scalar(path, number, text_column, text)
                     yield number, str(text if text is not None else "")
             else:
                 csv.field_size_limit(sys.maxsize)

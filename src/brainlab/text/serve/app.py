@@ -197,7 +197,7 @@ def create_app(model_dir, precision=None, max_wait_ms=5.0, max_batch_tokens=4096
             labelled = content.write(done, classes)
         except ValueError as problem:
             return error(422, str(problem))
-        return Response(labelled, media_type=f"text/csv; charset={content.encoding}",
+        return Response(labelled, media_type=f"text/csv; charset={content.charset}",
                         headers={"content-disposition": 'attachment; filename="labelled.csv"'})
 
     @app.get("/health", summary="Liveness and batching counters")

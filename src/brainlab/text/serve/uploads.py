@@ -1,7 +1,7 @@
 """Uploaded files for the web page: a TXT file (one text per line) or a CSV file with a
 "text" column (or a single column) is read from the request body (UTF-8 unless another
 encoding is named, such as the GB18030 of Excel on Chinese Windows), and written back in
-the same encoding as CSV with a label and one probability column per class. Empty texts
+the same encoding (a UTF-8 byte-order mark kept) as CSV with a label and one probability column per class. Empty texts
 get an empty label, so every input row has exactly one output row, as in `brainlab text
 predict`."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import codecs
 import csv
 import io
 
-from ..data import codec_for, reads_as_chinese
+from ..data import codec_for, output_encoding, reads_as_chinese
 
 
 class Upload:
@@ -20,6 +20,11 @@ class Upload:
         self.header, self.rows, self.column, self.encoding = header, rows, column, encoding
         self.texts = [row[column] if column < len(row) else "" for row in rows]
         self.filled = [i for i, text in enumerate(self.texts) if text.strip()]
+
+    @property
+    def charset(self):
+        """The encoding's name for a Content-Type header."""
+        return "utf-8" if self.encoding == "utf-8-sig" else self.encoding
 
     def write(self, predictions, classes):
         """CSV bytes in the upload's encoding: the input columns, then label and p_<class>
@@ -63,7 +68,8 @@ def decode(body, encoding="utf-8"):
 def read_upload(body, format, encoding="utf-8"):
     """An Upload from the raw bytes of a "txt" or "csv" file in `encoding`."""
     text = decode(body, encoding)
-    encoding = codecs.lookup(encoding).name   # the canonical name: "gb18030", "utf-8"
+    # the canonical name ("gb18030", "utf-8"), or "utf-8-sig" for a file that had the mark
+    encoding = output_encoding(codecs.lookup(encoding).name, body[:3])
     if format == "txt":
         return Upload(["text"], [[line] for line in text.splitlines()], 0, encoding)
     try:
