@@ -53,6 +53,12 @@ def fraction(text):
     return _within(float, text, lambda v: 0 < v < 1, "a fraction between 0 and 1")
 
 
+def held_out_fraction(text):
+    """A fraction to hold out for scoring; 0 holds nothing out (every label trains)."""
+    return _within(float, text, lambda v: 0 <= v < 1,
+                   "a fraction from 0 to below 1 (0: hold nothing out)")
+
+
 def text_encoding(text):
     """A codec name Python knows (utf-8, gb18030, big5, latin-1, ...)."""
     import codecs

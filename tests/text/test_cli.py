@@ -40,6 +40,25 @@ def test_train_writes_a_model_and_summary(trained):
     assert summary["accuracy"] >= 0.9 and summary["strategy"] == "scratch"
 
 
+def test_test_size_0_trains_on_every_label_and_scores_nothing(tmp_path, capsys):
+    rows = small_rows() + [{"text": "the orchestra played a symphony", "label": "music"}]
+    data = write_csv(tmp_path / "one-of-a-kind.csv", rows)
+    code, _, err = run(capsys, "text", "train", data, "--strategy", "scratch", "--out",
+                       tmp_path / "held")   # one "music" text cannot be split
+    assert code == 2 and "'music': 1" in err and "--test-size 0" in err
+    code, out, err = run(capsys, "text", "train", data, "--strategy", "scratch",
+                         "--test-size", "0", "--out", tmp_path / "model")
+    assert code == 0 and "accuracy" not in out
+    assert f"{len(rows)} texts to train on, none held out" in err
+    summary = json.loads((tmp_path / "model" / "summary.json").read_text())
+    assert summary["accuracy"] is None and summary["train_size"] == len(rows)
+    assert summary["test_size"] == 0
+    assert "Held-out scores" not in (tmp_path / "model" / "README.md").read_text()
+    code, out, _ = run(capsys, "text", "predict", tmp_path / "model", "--text",
+                       "the striker scored a late goal in the football match")
+    assert code == 0 and "sport" in out
+
+
 def test_predict_one_text_and_a_file(trained, tmp_path, capsys):
     code, out, _ = run(capsys, "text", "predict", trained / "model", "--text",
                        "the striker scored a goal")
@@ -178,7 +197,7 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys)
     (["text", "train", "bbc-news", "--out", "m", "--seed", "-5"],
      "argument --seed: expected a non-negative integer, got '-5'"),
     (["text", "train", "bbc-news", "--out", "m", "--test-size", "1.5"],
-     "argument --test-size: expected a fraction between 0 and 1, got '1.5'"),
+     "argument --test-size: expected a fraction from 0 to below 1 (0: hold nothing out), got '1.5'"),
     (["text", "train", "bbc-news", "--out", "m", "--encoding", "utf-9"],
      "argument --encoding: expected a text encoding such as utf-8, gb18030 or big5, got "
      "'utf-9'"),

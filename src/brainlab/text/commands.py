@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..arguments import (fraction, non_negative_float, non_negative_int, port, positive_float,
-                         positive_int, text_encoding)
+from ..arguments import (fraction, held_out_fraction, non_negative_float, non_negative_int,
+                         port, positive_float, positive_int, text_encoding)
 
 DEMOS = {
     "bbc-news": {"about": "BBC News (2,225 articles, 5 topics)", "encoder": None,
@@ -38,8 +38,9 @@ def register(subparsers):
     train.add_argument("--out", type=Path, required=True, help="directory for the model")
     held_out = train.add_mutually_exclusive_group()
     held_out.add_argument("--test", help="a separate labelled file to score on")
-    held_out.add_argument("--test-size", type=fraction, default=0.2,
-                          help="stratified fraction held out for scoring (default 0.2)")
+    held_out.add_argument("--test-size", type=held_out_fraction, default=0.2,
+                          help="stratified fraction held out for scoring (default 0.2; 0: "
+                          "every label trains and the model is not scored)")
     _model_options(train)
     train.add_argument("--hidden-units", type=non_negative_int, default=0,
                        help="0 = logistic head (default); else one hidden ReLU layer")
@@ -219,11 +220,15 @@ def _train(args, rank):
     dataset = _load(args)
     if args.test:
         train, test = dataset, _load(args, args.test)
+    elif args.test_size == 0:   # the final model on every label, scored elsewhere or not
+        train, test = dataset, None
     else:
         train, test = stratified_split(dataset, args.test_size, seed=args.seed)
     say = (lambda *a: print(*a, file=sys.stderr)) if rank == 0 else (lambda *a: None)
-    say(f"{dataset.source}: {len(train)} texts to train on, {len(test)} to score; "
-        f"strategy {args.strategy}")
+    say(f"{dataset.source}: {len(train)} texts to train on, " +
+        (f"{len(test)} to score" if test is not None else
+         "none held out (--test-size 0), so the model is not scored") +
+        f"; strategy {args.strategy}")
     if checkpoints is not None:
         say(f"a checkpoint after every epoch in {checkpoints} (if interrupted, continue with "
             f"--resume {checkpoints})")
@@ -241,13 +246,15 @@ def _train(args, rank):
     classifier.fit(train.texts, train.labels)
     if rank != 0:
         return
-    scores = classifier.evaluate(test.texts, test.labels)
-    _print_scores(scores)
+    scores = None if test is None else classifier.evaluate(test.texts, test.labels)
+    if scores is not None:
+        _print_scores(scores)
     if classifier.info.get("truncated_texts"):
         print(f"note: {classifier.info['truncated_texts']} text(s) were longer than "
               f"{classifier.info['max_length']} tokens and were truncated", file=sys.stderr)
-    summary = {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"],
-               "strategy": args.strategy, "train_size": len(train), "test_size": len(test),
+    summary = {"accuracy": scores and scores["accuracy"],
+               "macro_f1": scores and scores["macro_f1"], "strategy": args.strategy,
+               "train_size": len(train), "test_size": 0 if test is None else len(test),
                "fit_seconds": classifier.info["fit_seconds"]}
     save_classifier(classifier, args.out, scores=scores, data=dataset.source, summary=summary)
     print(f"model saved to {args.out}")

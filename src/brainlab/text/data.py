@@ -204,7 +204,8 @@ def check_labels(labels, source="labels", min_per_class=1):
     small = {label: n for label, n in counts.items() if n < min_per_class}
     if small:
         raise ValueError(f"{source}: class(es) {small} have fewer than {min_per_class} "
-                         f"examples; too few to split into train and held-out parts")
+                         f"examples; too few to split into train and held-out parts (`brainlab "
+                         f"text train --test-size 0` trains on every label, unscored)")
     return counts
 
 
