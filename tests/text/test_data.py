@@ -50,6 +50,27 @@ def test_empty_texts_are_skipped_and_counted(tmp_path, capsys):
     assert "skipped 2 empty text(s)" in capsys.readouterr().err
 
 
+def test_labels_that_look_like_mistakes_are_warned_of_and_kept(tmp_path, capsys):
+    rows = small_rows(2)
+    clean = read_dataset(write_csv(tmp_path / "clean.csv", rows))
+    assert capsys.readouterr().err == ""
+    rows += [{"text": rows[0]["text"] + " ", "label": "tech"},   # the first text, relabelled
+             {"text": rows[1]["text"], "label": "sport"},        # a plain copy
+             {"text": "a long rally ended the match", "label": "Sport"}]
+    data = read_dataset(write_csv(tmp_path / "odd.csv", rows))
+    warnings = capsys.readouterr().err.splitlines()
+    assert len(data) == len(clean) + 3 and "Sport" in data.labels   # nothing is changed
+    assert warnings == [
+        f"warning: {tmp_path / 'odd.csv'}: classes 'Sport' and 'sport' differ only in case; "
+        "they are kept apart (relabel them if they are one class)",
+        f"warning: {tmp_path / 'odd.csv'}: 2 text(s) occur more than once, 1 of them with "
+        f"different labels (e.g. rows 2 and {len(clean) + 2}); a copy on each side of the "
+        "held-out split "
+        "inflates its score"]
+    read_dataset(tmp_path / "odd.csv", warn=False)
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("content,message", [
     (b"", "the file is empty"),
     (b"text,label\n", "no data rows"),

@@ -174,7 +174,36 @@ def read_dataset(path, text_column="text", label_column="label", format=None,
     dataset = Dataset(texts, labels, str(path), rows, len(empty_rows))
     if require_labels:
         check_labels(dataset.labels, str(path))
+        for line in label_warnings(dataset) if warn else []:
+            print(f"warning: {path}: {line}", file=sys.stderr)
     return dataset
+
+
+def label_warnings(dataset):
+    """What looks like a labelling mistake, a line each: class names that differ only in
+    case, and texts that occur more than once (a copy can fall on both sides of a held-out
+    split and inflate its score; copies with different labels contradict each other)."""
+    lines = []
+    spellings = {}
+    for label in sorted(set(dataset.labels), key=str):
+        spellings.setdefault(str(label).casefold(), []).append(label)
+    for names in spellings.values():
+        if len(names) > 1:
+            lines.append(f"classes {' and '.join(repr(n) for n in names)} differ only in "
+                         "case; they are kept apart (relabel them if they are one class)")
+    where = {}
+    for index, text in enumerate(dataset.texts):
+        where.setdefault(text.strip(), []).append(index)
+    copies = [indices for indices in where.values() if len(indices) > 1]
+    if copies:
+        row = (lambda i: dataset.rows[i]) if dataset.rows else (lambda i: i + 1)
+        clashing = [c for c in copies if len({dataset.labels[i] for i in c}) > 1]
+        shown = clashing[0] if clashing else copies[0]
+        lines.append(f"{len(copies)} text(s) occur more than once, {len(clashing)} of them "
+                     f"with different labels (e.g. rows "
+                     f"{' and '.join(str(row(i)) for i in shown[:3])}); a copy on each side "
+                     "of the held-out split inflates its score")
+    return lines
 
 
 def is_missing_label(label):
