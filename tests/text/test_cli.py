@@ -59,6 +59,12 @@ def test_test_size_0_trains_on_every_label_and_scores_nothing(tmp_path, capsys):
     assert code == 0 and "sport" in out
 
 
+def test_predict_fails_on_a_missing_column_before_any_output(trained, tmp_path, capsys):
+    data = write_csv(tmp_path / "body.csv", [{"body": "the striker scored"}], ("body",))
+    code, out, err = run(capsys, "text", "predict", trained / "model", data)
+    assert code == 2 and out == "" and "no column 'text'" in error_lines(err)[0]
+
+
 def test_predict_one_text_and_a_file(trained, tmp_path, capsys):
     code, out, _ = run(capsys, "text", "predict", trained / "model", "--text",
                        "the striker scored a goal")

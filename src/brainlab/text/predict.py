@@ -41,15 +41,13 @@ def stream_predictions(classifier, rows, out_path=None, output_format="csv", chu
     written = empty = 0
     bar = tqdm(desc="predicting", unit="text", file=sys.stderr, dynamic_ncols=True,
                disable=None if progress else True)
-    with _output(out_path, encoding) as handle:
+    rows = iter(rows)
+    chunk = list(itertools.islice(rows, chunk_size))   # a file without the column fails here,
+    with _output(out_path, encoding) as handle:           # before a header goes to stdout
         writer = csv.writer(handle) if output_format == "csv" else None
         if writer:
             writer.writerow(["row", "label"] + [f"p_{c}" for c in classes])
-        rows = iter(rows)
-        while True:
-            chunk = list(itertools.islice(rows, chunk_size))
-            if not chunk:
-                break
+        while chunk:
             filled = [i for i, (_, text) in enumerate(chunk) if text.strip()]
             probabilities = classifier.predict_proba([chunk[i][1] for i in filled]) \
                 if filled else []
@@ -69,6 +67,7 @@ def stream_predictions(classifier, rows, out_path=None, output_format="csv", chu
                         ensure_ascii=False) + "\n")
             written += len(chunk)
             bar.update(len(chunk))
+            chunk = list(itertools.islice(rows, chunk_size))
     bar.close()
     if empty:
         print(f"warning: {empty} empty text(s) got an empty label", file=sys.stderr)
