@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -37,6 +38,20 @@ def parse_budgets(text):
     return budgets
 
 
+def drawn_budgets(budgets, train):
+    """(budgets, collapsed, largest class): a budget of at least the largest class's count
+    draws the whole training part, so it becomes "all", run once (`collapsed` lists them)."""
+    largest = max(Counter(str(label) for label in train.labels).values())
+    drawn, collapsed = [], []
+    for budget in budgets:
+        if budget != "all" and budget >= largest:
+            collapsed.append(budget)
+            budget = "all"
+        if budget not in drawn:
+            drawn.append(budget)
+    return drawn, collapsed, largest
+
+
 def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "all"),
                 small_budget_seeds=3, small_budget=32, encoder_budgets=None, test_size=0.2,
                 encoder=None, precision="fp32", title=None, verbose=1, classifier_options=None,
@@ -57,6 +72,13 @@ def run_compare(dataset, out_dir, strategies=STRATEGIES, budgets=(8, 32, 128, "a
         test = sample_per_class(test, test_per_class, seed=0)
         held_out += f"; at most {test_per_class} per class of it"
     classes = sorted({str(label) for label in dataset.labels})
+    budgets, collapsed, largest = drawn_budgets(budgets, train)
+    if collapsed and verbose:
+        print(f"budgets {', '.join(map(str, collapsed))} per class hold every training text "
+              f"(the largest class has {largest}): run once, as 'all'", file=sys.stderr)
+    if encoder_budgets is not None:
+        encoder_budgets = {s: drawn_budgets(b, train)[0] for s, b in encoder_budgets.items()} \
+            if isinstance(encoder_budgets, dict) else drawn_budgets(encoder_budgets, train)[0]
     jobs = []
     for budget in budgets:
         seeds = range(small_budget_seeds) if budget != "all" and budget <= small_budget else [0]
