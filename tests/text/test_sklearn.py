@@ -39,3 +39,16 @@ def test_one_text_gives_one_label(small_data):
     assert probabilities.shape == (3,)
     np.testing.assert_allclose(probabilities, classifier.predict_proba(
         ["the goalkeeper saved a penalty"])[0])
+
+
+def test_numpy_labels_come_back_as_python_values(small_data):
+    """Arrays of labels (as a data frame's column gives them) are learned as plain str and
+    int, so that predictions print as the user wrote them, not as np.str_('sport')."""
+    texts, labels = small_data
+    named = TextClassifier(strategy="scratch").fit(np.array(texts), np.array(labels))
+    assert all(type(c) is str for c in named.classes_)
+    assert type(named.predict(["the goalkeeper saved a penalty"])[0]) is str
+    numbered = TextClassifier(strategy="scratch").fit(texts, np.unique(labels,
+                                                                      return_inverse=True)[1])
+    assert named.classes_ == ["food", "sport", "tech"] and numbered.classes_ == [0, 1, 2]
+    assert all(type(c) is int for c in numbered.classes_)

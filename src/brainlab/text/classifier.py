@@ -103,8 +103,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"text {i} is empty or not a string; expected non-empty text")
-        if labels is not None:
-            labels = list(labels)
+        if labels is not None:   # NumPy scalars become Python's: labels print as written
+            labels = [label.item() if isinstance(label, np.generic) else label
+                      for label in labels]
             if len(labels) != len(texts):
                 raise ValueError(f"{len(texts)} texts but {len(labels)} labels; expected one "
                                  f"label per text")
