@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from ..files import atomic_directory, check_replaceable, json_format, write_json, write_text
+from .metrics import accuracy_text
 from .strategies import STRATEGY_CLASSES
 
 FORMAT = "brainlab.text.TextClassifier"
@@ -118,7 +119,7 @@ def model_card(meta):
     scores = meta.get("scores")
     if scores:
         lines += ["", "## Held-out scores", "",
-                  f"accuracy {scores['accuracy']:.4f}, macro-F1 {scores['macro_f1']:.4f} "
+                  f"{accuracy_text(scores)}, macro-F1 {scores['macro_f1']:.4f} "
                   f"on {scores['n']} texts"]
     lines += ["", "Load with `TextClassifier.load(path)`; weights are JSON, npz and safetensors "
               "(no pickle).", ""]

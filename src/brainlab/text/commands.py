@@ -175,7 +175,9 @@ def _load(args, source=None):
 
 
 def _print_scores(scores):
-    print(f"accuracy {scores['accuracy']:.4f}  macro-F1 {scores['macro_f1']:.4f}  "
+    from .metrics import accuracy_text
+
+    print(f"{accuracy_text(scores)}  macro-F1 {scores['macro_f1']:.4f}  "
           f"({scores['n']} held-out texts)")
     for label, row in scores["per_class"].items():
         print(f"  {label:>20}: precision {row['precision']:.3f} recall {row['recall']:.3f} "

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..files import save_figure, write_text  # noqa: E402
+from .metrics import accuracy_text  # noqa: E402
 
 _COLORS = {"scratch": "tab:gray", "features": "tab:blue", "finetune": "tab:red",
            "contrastive": "tab:green"}
@@ -38,7 +39,7 @@ def plot_confusion(scores, path, title="Confusion matrix"):
 
 def evaluation_markdown(scores, title, details=()):
     lines = [f"# {title}", ""] + [f"- {d}" for d in details] + [
-        "", f"**accuracy {scores['accuracy']:.4f}**, macro-F1 {scores['macro_f1']:.4f} "
+        "", f"**{accuracy_text(scores)}**, macro-F1 {scores['macro_f1']:.4f} "
         f"on {scores['n']} texts", "", "| class | precision | recall | F1 | support |",
         "|---|---:|---:|---:|---:|"]
     for label, row in scores["per_class"].items():
