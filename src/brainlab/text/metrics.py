@@ -41,7 +41,7 @@ def accuracy_interval(correct, n, confidence=0.95):
 
 
 def accuracy_text(scores):
-    """'accuracy 0.9120 (95 % interval 0.882-0.935)', the interval where it was recorded."""
+    """'accuracy 0.9120 (95 % interval 0.882–0.935)', the interval where it was recorded."""
     text = f"accuracy {scores['accuracy']:.4f}"
     if scores.get("accuracy_interval"):
         low, high = scores["accuracy_interval"]
