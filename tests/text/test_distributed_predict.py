@@ -1,5 +1,6 @@
 """`torchrun -m brainlab text predict`: the lines split across two processes come back as
 one output, every line exactly once, in input order, with the labels of a plain run."""
+import codecs
 import json
 import shutil
 import subprocess
@@ -26,12 +27,14 @@ def scratch_model(tmp_path):
 
 @pytest.mark.skipif(not TORCHRUN.exists() and shutil.which("torchrun") is None,
                     reason="torchrun is not installed")
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
-def test_two_ranks_write_every_line_once_in_order(scratch_model, tmp_path, suffix):
+@pytest.mark.parametrize("suffix, mark", [(".jsonl", False), (".csv", False), (".csv", True)])
+def test_two_ranks_write_every_line_once_in_order(scratch_model, tmp_path, suffix, mark):
     words = ["goal", "match", "bread", "soup", "chip", "app", "", "final", "garlic", "laptop"]
     lines = [f"{words[i % len(words)]} {i}" if words[i % len(words)] else "" for i in range(53)]
     source = tmp_path / "big.txt"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # with `mark`, UTF-8 with a byte-order mark (Excel's "CSV UTF-8"): each rank's shard
+    # has it, the joined CSV must have it once
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8-sig" if mark else "utf-8")
     together, alone = tmp_path / f"together{suffix}", tmp_path / f"alone{suffix}"
     torchrun = str(TORCHRUN) if TORCHRUN.exists() else shutil.which("torchrun")
     done = subprocess.run([torchrun, "--nproc-per-node", "2", "-m", "brainlab", "text",
@@ -44,7 +47,8 @@ def test_two_ranks_write_every_line_once_in_order(scratch_model, tmp_path, suffi
                              str(scratch_model), str(source), "--out", str(alone)],
                             capture_output=True, text=True, timeout=300)
     assert single.returncode == 0, single.stderr
-    assert together.read_text() == alone.read_text()
+    assert together.read_bytes() == alone.read_bytes()
+    assert together.read_bytes().count(codecs.BOM_UTF8) == int(mark)
     written = together.read_text().splitlines()
     if suffix == ".jsonl":
         assert [json.loads(line)["row"] for line in written] == list(range(1, 54))
