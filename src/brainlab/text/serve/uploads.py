@@ -1,9 +1,9 @@
 """Uploaded files for the web page: a TXT file (one text per line) or a CSV file with a
 "text" column (or a single column) is read from the request body (UTF-8 unless another
 encoding is named, such as the GB18030 of Excel on Chinese Windows), and written back in
-the same encoding (a UTF-8 byte-order mark kept) as CSV with a label and one probability column per class. Empty texts
-get an empty label, so every input row has exactly one output row, as in `brainlab text
-predict`."""
+the same encoding (a UTF-8 byte-order mark kept) as CSV with a label and one probability
+column per class. Empty texts get an empty label, so every input row has exactly one
+output row, as in `brainlab text predict`."""
 from __future__ import annotations
 
 import codecs
