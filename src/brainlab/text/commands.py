@@ -248,8 +248,9 @@ def _train(args, rank):
     classifier.fit(train.texts, train.labels)
     if rank != 0:
         return
-    scores = None if test is None else classifier.evaluate(test.texts, test.labels)
-    if scores is not None:
+    scores = None
+    if test is not None:
+        scores = classifier.evaluate(test.texts, test.labels)
         _print_scores(scores)
     if classifier.info.get("truncated_texts"):
         print(f"note: {classifier.info['truncated_texts']} text(s) were longer than "

@@ -196,12 +196,12 @@ def label_warnings(dataset):
         where.setdefault(text.strip(), []).append(index)
     copies = [indices for indices in where.values() if len(indices) > 1]
     if copies:
-        row = (lambda i: dataset.rows[i]) if dataset.rows else (lambda i: i + 1)
+        rows = dataset.rows or range(1, len(dataset.texts) + 1)   # file rows, else positions
         clashing = [c for c in copies if len({dataset.labels[i] for i in c}) > 1]
         shown = clashing[0] if clashing else copies[0]
         lines.append(f"{len(copies)} text(s) occur more than once, {len(clashing)} of them "
                      f"with different labels (e.g. rows "
-                     f"{' and '.join(str(row(i)) for i in shown[:3])}); a copy on each side "
+                     f"{' and '.join(str(rows[i]) for i in shown[:3])}); a copy on each side "
                      "of the held-out split inflates its score")
     return lines
 
