@@ -7,8 +7,8 @@ import pytest
 
 from brainlab.text import TextClassifier, TrainingArguments
 from brainlab.text.head import fit_head
-from brainlab.text.label_texts import (TEMPLATES, TEMPLATES_ZH, label_texts, names_are_words,
-                                       readable)
+from brainlab.text.label_texts import (MORE_TEMPLATES, TEMPLATES, TEMPLATES_ZH, label_texts,
+                                       names_are_words, readable)
 
 
 def test_chinese_names_go_into_chinese_sentences():
@@ -43,6 +43,30 @@ def test_each_template_is_filled_with_each_readable_name():
     texts, y = label_texts(["very_good", "bad"])
     assert len(texts) == 2 * len(TEMPLATES) and y == [0] * len(TEMPLATES) + [1] * len(TEMPLATES)
     assert "This is very good." in texts and "bad" in texts
+
+
+def test_english_names_get_the_opinion_sentences_on_request_and_chinese_names_do_not():
+    texts, y = label_texts(["positive", "差评"], more=True)
+    assert texts[:10] == [t.format("positive") for t in TEMPLATES + MORE_TEMPLATES]
+    assert texts[10:] == [t.format("差评") for t in TEMPLATES_ZH]
+    assert y == [0] * 10 + [1] * 5
+    assert label_texts(["差评", "好评"], more=True) == label_texts(["差评", "好评"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, seed, sentences", [("tweets-sentiment", 2, 10),
+                                                   ("bbc-news", 0, 5)])
+def test_the_opinion_sentences_join_where_they_sort_the_texts_better(name, seed, sentences):
+    """At 8 per class: on these tweets the ten sentences agree better (by 1.9e-3 in cosine),
+    on these BBC articles the five do (by 2.6e-3)."""
+    from brainlab.text.data import load_data, sample_per_class, stratified_split
+
+    train, _ = stratified_split(load_data(name), 0.3, seed=0)
+    subset = sample_per_class(train, 8, seed)
+    info = TextClassifier(strategy="features", seed=seed).fit(subset.texts, subset.labels).info
+    ten_better = info["label_texts_more_agreement"] > info["label_texts_agreement"] > 0
+    assert ten_better == (sentences == 10)
+    assert info["label_texts"] == info["classes"] * sentences
 
 
 def test_extra_rows_join_the_final_fit_but_not_the_choice_of_strength():

@@ -98,10 +98,12 @@ class TrainingArguments:
     # contrastive on a CPU that multiplies bfloat16 natively (AVX-512 BF16 or AMX): the
     # forward and backward under bf16 autocast (weights, optimizer and loss stay fp32)
     contrastive_bf16: bool = True
-    # the class names as five short training sentences each ("This is positive."), for
-    # the head of every strategy but scratch and for contrastive's steps; None: when every
-    # name is made of words and they point the right way on the training texts
-    # (text/label_texts.py, FeaturesStrategy.label_sentences)
+    # the class names as five short training sentences each ("This is positive."; ten for
+    # English names where five more in an opinion's voice sort the training texts
+    # better), for the head of every strategy but scratch and for contrastive's steps;
+    # None: when every name is made of words and they point the right way on the
+    # training texts; True: the five, always (text/label_texts.py,
+    # FeaturesStrategy.label_sentences)
     label_texts: bool | None = None
     # where finetune and contrastive train: "auto" is the GPU when one is visible
     device: str = "auto"

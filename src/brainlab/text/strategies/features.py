@@ -148,40 +148,50 @@ class FeaturesStrategy(Strategy):
         return self._named
 
     def _decide_names(self, texts, y, vectors=None):
-        from ..label_texts import label_texts, names_are_words
+        from ..label_texts import MORE_TEMPLATES_FROM, label_texts, names_are_words
 
         asked = self.args.label_texts
         if not self.class_names or asked is False or (
                 asked is None and not names_are_words(self.class_names)):
             return [], []
         named, named_y = label_texts(self.class_names)
-        if asked is None:
-            agreement = self._names_agreement(texts, np.asarray(y), named, np.asarray(named_y),
-                                              vectors)
-            self.info["label_texts_agreement"] = round(agreement, 5)
-            if agreement <= 0:
-                return [], []
+        if asked:
+            return named, named_y
+        more, more_y = label_texts(self.class_names, more=True)
+        choose = len(more) > len(named) and np.bincount(np.asarray(y)).min() >= MORE_TEMPLATES_FROM
+        candidates = [(named, named_y)] + ([(more, more_y)] if choose else [])
+        agreements = self._names_agreement(texts, np.asarray(y), candidates, vectors)
+        self.info["label_texts_agreement"] = round(agreements[0], 5)
+        if agreements[0] <= 0:
+            return [], []
+        if len(agreements) > 1:   # the opinion sentences too, where they sort better
+            self.info["label_texts_more_agreement"] = round(agreements[1], 5)
+            if agreements[1] > agreements[0]:
+                return more, more_y
         return named, named_y
 
-    def _names_agreement(self, texts, y, named, named_y, vectors=None, per_class=64):
-        """How well the names sort (up to `per_class` of each class of) the training texts:
-        the mean, over those texts, of the cosine to their own class's centre (the mean
-        vector of its name sentences) less their mean cosine to all the centres. Above 0
-        the names point the right way; a continuous score, steadier on 16 texts than a
-        count of nearest centres (which sat at exactly chance for one seed of 8 movie
-        sentences per class whose names then helped)."""
+    def _names_agreement(self, texts, y, candidates, vectors=None, per_class=64):
+        """How well each candidate (named, named_y) sorts (up to `per_class` of each class
+        of) the training texts: the mean, over those texts, of the cosine to their own
+        class's centre (the mean vector of its name sentences) less their mean cosine to
+        all the centres. Above 0 the names point the right way; a continuous score,
+        steadier on 16 texts than a count of nearest centres (which sat at exactly chance
+        for one seed of 8 movie sentences per class whose names then helped)."""
         rng = np.random.default_rng(self.seed)
         rows = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
                                for c in np.unique(y)])
         vectors = self.embed([texts[i] for i in rows]) if vectors is None else vectors[rows]
         vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-        names = self.embed(named)
-        centres = np.stack([names[named_y == c].mean(axis=0)
-                            for c in range(len(self.class_names))])
-        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-        cosine = vectors @ centres.T
-        own = cosine[np.arange(len(rows)), y[rows]]
-        return float(np.mean(own - cosine.mean(axis=1)))
+        agreements = []
+        for named, named_y in candidates:
+            names, named_y = self.embed(named), np.asarray(named_y)
+            centres = np.stack([names[named_y == c].mean(axis=0)
+                                for c in range(len(self.class_names))])
+            centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+            cosine = vectors @ centres.T
+            own = cosine[np.arange(len(rows)), y[rows]]
+            agreements.append(float(np.mean(own - cosine.mean(axis=1))))
+        return agreements
 
     def label_rows(self, texts, y, vectors=None):
         """(vectors, y) of label_sentences, for the head's final fit."""
