@@ -71,29 +71,37 @@ def _splits(y, seed, limit=CROSS_VALIDATION_LIMIT):
 
 
 def held_out_losses(X, y, classes, strengths=STRENGTHS, seed=0, validation=None,
-                    limit=CROSS_VALIDATION_LIMIT):
-    """(losses, correct): the cross-entropy of each held-out text at each C, and whether
-    it was labelled right; both (len(strengths), n_held_out).
+                    limit=CROSS_VALIDATION_LIMIT, default=DEFAULT_C):
+    """(losses, correct): the cross-entropy of each held-out text at each C walked, and
+    whether it was labelled right; both (strengths walked, n_held_out).
 
-    Each split walks the strengths from strong to weak, warm-starting from the last."""
-    splits = [(None, None)] if validation is not None else _splits(y, seed, limit)
+    The strengths are walked from strong to weak, each split warm-started from its fit at
+    the last C. The walk stops past `default` once the mean held-out loss has risen at
+    two strengths in a row: weaker ones only overfit more, and they are the slowest to
+    fit (all tweets, a 22k-text split: C = 3.16 to 31.6 took 17 of the 26 s of the 8
+    strengths walked; the walk stops before C = 100)."""
+    if validation is None:
+        parts = [(X[train], y[train], X[held], y[held])
+                 for train, held in _splits(y, seed, limit)]
+    else:
+        parts = [(X, y, *validation)]
+    starts = [None] * len(parts)
     losses, correct = [], []
-    for train, held in splits:
-        if validation is None:
-            X_train, y_train, X_held, y_held = X[train], y[train], X[held], y[held]
-        else:
-            (X_held, y_held), X_train, y_train = validation, X, y
-        start, split_losses, split_correct = None, [], []
-        for C in strengths:
-            head = train_logistic(X_train, y_train, classes, C, start)
-            start = [p.copy() for p in head.parameters()]
+    for C in strengths:
+        C_losses, C_correct = [], []
+        for i, (X_train, y_train, X_held, y_held) in enumerate(parts):
+            head = train_logistic(X_train, y_train, classes, C, starts[i])
+            starts[i] = [p.copy() for p in head.parameters()]
             probabilities = head.predict(X_held)
             p = probabilities[np.arange(len(y_held)), y_held]
-            split_losses.append(-np.log(np.clip(p, 1e-12, 1.0)))
-            split_correct.append(probabilities.argmax(axis=1) == y_held)
-        losses.append(np.array(split_losses))
-        correct.append(np.array(split_correct))
-    return np.concatenate(losses, axis=1), np.concatenate(correct, axis=1)
+            C_losses.append(-np.log(np.clip(p, 1e-12, 1.0)))
+            C_correct.append(probabilities.argmax(axis=1) == y_held)
+        losses.append(np.concatenate(C_losses))
+        correct.append(np.concatenate(C_correct))
+        means = [float(loss.mean()) for loss in losses]
+        if C >= default and len(means) >= 3 and means[-1] > means[-2] > means[-3]:
+            break
+    return np.array(losses), np.array(correct)
 
 
 def choose_strength(X, y, classes, seed=0, validation=None, prior=None):
@@ -105,7 +113,9 @@ def choose_strength(X, y, classes, seed=0, validation=None, prior=None):
     if validation is None and counts.min() < MIN_PER_CLASS_TO_CHOOSE:
         return default_C, {"head_C": default_C, "head_C_chosen_by": "default (few labels)"}
     limit = prior["cross_validation_limit"]
-    losses, correct = held_out_losses(X, y, classes, strengths, seed, validation, limit)
+    losses, correct = held_out_losses(X, y, classes, strengths, seed, validation, limit,
+                                      default_C)
+    strengths = strengths[:len(losses)]
     means = losses.mean(axis=1)
     best, default = int(means.argmin()), strengths.index(default_C)
     difference = losses[best] - losses[default]
