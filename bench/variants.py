@@ -3,10 +3,12 @@ same texts and seeds: how a default was chosen (finetune's learning rate, contra
 temperature, steps and batch).
 
 Each variant is a JSON object of TrainingArguments fields, plus "strategy" (default
-finetune) and "max_length" (TextClassifier's, in tokens). For every seed the budget's
-texts are drawn as `compare` draws them (stratified split, `sample_per_class`),
-`features` is fitted first as the baseline, then every variant; printed: accuracy and fit
-seconds per run, then the mean of each variant and its gain in points over features.
+finetune), "max_length" (TextClassifier's, in tokens) and "more_name_sentences" (false:
+the class names' five sentences only, never the five more of label_texts.MORE_TEMPLATES).
+For every seed the budget's texts are drawn as `compare` draws them (stratified split,
+`sample_per_class`), `features` is fitted first as the baseline, then every variant;
+printed: accuracy and fit seconds per run, then the mean of each variant and its gain in
+points over features.
 
     python bench/variants.py DATA BUDGET [--seeds 3] [--encoder E] [--test-size 0.3]
                              [--test-per-class N] VARIANT [VARIANT ...]
@@ -14,6 +16,8 @@ seconds per run, then the mean of each variant and its gain in points over featu
     python bench/variants.py movie-sentences all --seeds 1 '{"finetune_learning_rate": 5e-5}' '{}'
     python bench/variants.py tweets-sentiment 8 --seeds 5 --test-per-class 1000 \\
         '{"strategy": "contrastive"}' '{"strategy": "contrastive", "contrastive_temperature": 0.1}'
+    python bench/variants.py tweets-sentiment 8 --seeds 10 --test-per-class 1000 \
+        '{"strategy": "contrastive", "more_name_sentences": false}' '{"strategy": "contrastive"}'
 """
 import argparse
 import json
@@ -26,7 +30,7 @@ warnings.filterwarnings("ignore")
 
 
 def main():
-    from brainlab.text import TextClassifier
+    from brainlab.text import TextClassifier, label_texts
     from brainlab.text.data import load_data, sample_per_class, stratified_split
     from brainlab.text.training import TrainingArguments
 
@@ -46,6 +50,7 @@ def main():
     if args.test_per_class:
         test = sample_per_class(test, args.test_per_class, seed=0)
     runs = [{"strategy": "features"}] + args.variants
+    more_templates = label_texts.MORE_TEMPLATES
     scores = [[] for _ in runs]
     for seed in range(args.seeds):
         subset = train if args.budget == "all" else \
@@ -54,6 +59,8 @@ def main():
             settings = dict(variant)
             strategy = settings.pop("strategy", "finetune")
             max_length = settings.pop("max_length", None)   # a TextClassifier option
+            more = settings.pop("more_name_sentences", True)
+            label_texts.MORE_TEMPLATES = more_templates if more else ()
             started = time.perf_counter()
             classifier = TextClassifier(strategy=strategy, encoder=args.encoder, seed=seed,
                                         max_length=max_length, verbose=0,
