@@ -34,4 +34,3 @@ def test_the_walk_reaches_the_default_even_when_the_loss_rises_from_the_start():
     assert len(losses) == STRENGTHS.index(1.0) + 1
     C, facts = choose_strength(X, y, 3)
     assert list(facts["head_held_out_loss"]) == [f"{c:g}" for c in STRENGTHS[:len(losses)]]
-

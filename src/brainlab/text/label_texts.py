@@ -22,7 +22,7 @@ import re
 TEMPLATES = ("{}", "This is {}.", "This sentence is {}.", "It is {}.", "The text is {}.")
 # Five more, in the voice of an opinion, for English names. With the five above, at 8
 # labels per class (contrastive, bench/fewshot.py's splits and seeds) they lifted the
-# sentiment sets (tweets +1.4 points, vader-tweets +1.1, nyt +0.7, movie +0.5) and cost
+# sentiment sets (tweets +1.5 points, vader-tweets +1.1, nyt +0.7, movie +0.5) and cost
 # the topic sets (BBC News -0.65, fortunes -0.4) and amazon -0.3; so the strategy adds
 # them only where they sort the user's own texts better than the five alone do
 # (FeaturesStrategy._decide_names).
