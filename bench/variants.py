@@ -16,7 +16,7 @@ points over features.
     python bench/variants.py movie-sentences all --seeds 1 '{"finetune_learning_rate": 5e-5}' '{}'
     python bench/variants.py tweets-sentiment 8 --seeds 5 --test-per-class 1000 \\
         '{"strategy": "contrastive"}' '{"strategy": "contrastive", "contrastive_temperature": 0.1}'
-    python bench/variants.py tweets-sentiment 8 --seeds 10 --test-per-class 1000 \
+    python bench/variants.py tweets-sentiment 8 --seeds 10 --test-per-class 1000 \\
         '{"strategy": "contrastive", "more_name_sentences": false}' '{"strategy": "contrastive"}'
 """
 import argparse

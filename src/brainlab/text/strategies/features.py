@@ -157,10 +157,11 @@ class FeaturesStrategy(Strategy):
         named, named_y = label_texts(self.class_names)
         if asked:
             return named, named_y
+        y = np.asarray(y)
         more, more_y = label_texts(self.class_names, more=True)
-        choose = len(more) > len(named) and np.bincount(np.asarray(y)).min() >= MORE_TEMPLATES_FROM
+        choose = len(more) > len(named) and np.bincount(y).min() >= MORE_TEMPLATES_FROM
         candidates = [(named, named_y)] + ([(more, more_y)] if choose else [])
-        agreements = self._names_agreement(texts, np.asarray(y), candidates, vectors)
+        agreements = self._names_agreement(texts, y, candidates, vectors)
         self.info["label_texts_agreement"] = round(agreements[0], 5)
         if agreements[0] <= 0:
             return [], []
