@@ -103,6 +103,25 @@ def test_bf16_keeps_the_vectors_and_leaves_the_fp32_model_untouched(small_data, 
     assert loaded.predict(texts) == TextClassifier.load(tmp_path / "model").predict(texts)
 
 
+def test_bf16_learns_from_bf16_vectors(small_data, tmp_path, monkeypatch):
+    """A features model asked for bf16 fits its head on the bf16 vectors it will be asked
+    about (cached under their own key, apart from fp32's) and labels as fp32 does."""
+    from brainlab.text.encoders import make_encoder
+
+    monkeypatch.setenv("BRAINLAB_CACHE", str(tmp_path))
+    texts, labels = small_data
+    bf16 = TextClassifier(strategy="features", precision="bf16").fit(texts, labels)
+    assert bf16.strategy_.encoder.precision == "bf16"
+    folders = {p.name for p in (tmp_path / "embeddings").iterdir()}
+    assert folders == {make_encoder(precision="bf16").key}
+    fp32 = TextClassifier(strategy="features").fit(texts, labels)
+    assert {p.name for p in (tmp_path / "embeddings").iterdir()} == \
+        folders | {make_encoder().key}
+    unseen = ["the midfielder passed to the winger", "the phone gets a software patch",
+              "add salt to the pasta water"]
+    assert bf16.predict(unseen) == fp32.predict(unseen)
+
+
 def test_length_sorted_batching_keeps_the_callers_order(encoder):
     texts = ["short", "a much longer text that has many more tokens than the others do here",
              "medium length text", "x " * 300, "another one"]
