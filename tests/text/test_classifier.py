@@ -105,8 +105,9 @@ def test_bf16_keeps_the_vectors_and_leaves_the_fp32_model_untouched(small_data, 
 
 def test_bf16_learns_from_bf16_vectors(small_data, tmp_path, monkeypatch):
     """A features model asked for bf16 fits its head on the bf16 vectors it will be asked
-    about (cached under their own key, apart from fp32's) and labels as fp32 does."""
-    from brainlab.text.encoders import make_encoder
+    about (cached under their own key, apart from fp32's), labels as fp32 does, and loads
+    in bf16 only where the CPU has it natively (unless asked for)."""
+    from brainlab.text.encoders import make_encoder, native_bf16
 
     monkeypatch.setenv("BRAINLAB_CACHE", str(tmp_path))
     texts, labels = small_data
@@ -120,6 +121,14 @@ def test_bf16_learns_from_bf16_vectors(small_data, tmp_path, monkeypatch):
     unseen = ["the midfielder passed to the winger", "the phone gets a software patch",
               "add salt to the pasta water"]
     assert bf16.predict(unseen) == fp32.predict(unseen)
+    bf16.save(tmp_path / "model")
+    assert TextClassifier.load(tmp_path / "model").strategy_.encoder.precision == \
+        ("bf16" if native_bf16() else "fp32")
+    # on a CPU without native bf16 it would run emulated, slower than fp32: it loads in fp32
+    monkeypatch.setattr("brainlab.text.strategies.features.native_bf16", lambda: False)
+    assert TextClassifier.load(tmp_path / "model").strategy_.encoder.precision == "fp32"
+    assert TextClassifier.load(tmp_path / "model", precision="bf16").strategy_.encoder \
+        .precision == "bf16"
 
 
 def test_length_sorted_batching_keeps_the_callers_order(encoder):
