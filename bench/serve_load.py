@@ -199,10 +199,10 @@ def main():
                         help="the server's and the offline run's (default: what "
                         "'brainlab text serve' picks, bf16 where the CPU has it, else fp32)")
     args = parser.parse_args()
-    from brainlab.text.encoders import native_bf16
+    from brainlab.text.encoders import fastest_precision
 
     clients = args.clients.split(",")
-    precision = args.precision or ("bf16" if native_bf16() else "fp32")
+    precision = args.precision or fastest_precision()
 
     from brainlab.text import TextClassifier
     from brainlab.text.data import load_data, stratified_split

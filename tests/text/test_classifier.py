@@ -125,7 +125,7 @@ def test_bf16_learns_from_bf16_vectors(small_data, tmp_path, monkeypatch):
     assert TextClassifier.load(tmp_path / "model").strategy_.encoder.precision == \
         ("bf16" if native_bf16() else "fp32")
     # on a CPU without native bf16 it would run emulated, slower than fp32: it loads in fp32
-    monkeypatch.setattr("brainlab.text.strategies.features.native_bf16", lambda: False)
+    monkeypatch.setattr("brainlab.text.encoders.native_bf16", lambda: False)
     assert TextClassifier.load(tmp_path / "model").strategy_.encoder.precision == "fp32"
     assert TextClassifier.load(tmp_path / "model", precision="bf16").strategy_.encoder \
         .precision == "bf16"

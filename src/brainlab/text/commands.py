@@ -372,10 +372,10 @@ def save_demo_model(dataset, directory, encoder, precision="fp32"):
     from .bundle import save_classifier
     from .classifier import TextClassifier
     from .data import stratified_split
-    from .encoders import native_bf16
+    from .encoders import fastest_precision
 
     if precision == "auto":
-        precision = "bf16" if native_bf16() else "fp32"
+        precision = fastest_precision()
     train, test = stratified_split(dataset, 0.2, seed=0)   # compare's split
     classifier = TextClassifier(strategy="features", encoder=encoder, seed=0,
                                 precision=precision)
@@ -421,9 +421,9 @@ def run_serve(args):
                              f"({error.strerror})") from None
     precision = args.precision
     if precision == "auto":
-        from .encoders import native_bf16
+        from .encoders import fastest_precision
 
-        precision = "bf16" if native_bf16() else "fp32"
+        precision = fastest_precision()
     app = create_app(args.model, precision=precision,
                      max_wait_ms=args.max_wait_ms, max_batch_tokens=args.max_batch_tokens,
                      batching=not args.no_batching, max_texts=args.max_texts,

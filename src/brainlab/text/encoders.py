@@ -349,6 +349,12 @@ def native_bf16():
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+def fastest_precision():
+    """bf16 where the CPU multiplies it natively, else fp32 (emulated bf16 is slower than
+    fp32): what `--precision auto` and a saved bf16 model loaded elsewhere run at."""
+    return "bf16" if native_bf16() else "fp32"
+
+
 def trains_in_bf16(asked, device):
     """Whether training on `device` runs under bf16 autocast: when asked, and only on a CPU
     that multiplies bfloat16 natively (elsewhere it is emulated, slower than fp32)."""

@@ -18,7 +18,7 @@ from ...files import write_json
 from ...nn import Sequential
 from ...nn.io import load_npz
 from ..distributed import gather_rows, world
-from ..encoders import PRECISIONS, make_encoder, native_bf16
+from ..encoders import PRECISIONS, fastest_precision, make_encoder
 from ..head import fit_head
 from .base import Strategy, hold_out
 
@@ -233,8 +233,8 @@ class FeaturesStrategy(Strategy):
     def load(cls, directory, meta, precision=None):
         spec = meta["encoder"]
         saved = spec.get("precision", "fp32")
-        if saved == "bf16" and precision is None and not native_bf16():
-            saved = "fp32"   # emulated bf16 is slower than fp32, for the same labels
+        if saved == "bf16" and precision is None:
+            saved = fastest_precision()   # emulated bf16 is slower than fp32, same labels
         precision = precision or (saved if saved in PRECISIONS else "fp32")
         reference = str(directory / "encoder") if spec["model"] == "encoder" else \
             (None if spec["model"] == "default" else spec["model"])
