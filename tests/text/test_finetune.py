@@ -51,6 +51,16 @@ def test_with_few_labels_finetune_is_contrastive_without_end_to_end_epochs(small
     tuned.save(tmp_path / "plain")   # the unchanged encoder is referenced, not copied
     assert not (tmp_path / "plain" / "encoder").exists()
 
+    # labels that are numbers give no class names' sentences: with nothing held out either,
+    # nothing would keep contrastive's steps honest, so the probe is the frozen features'
+    numbered = [str(sorted(set(few_labels)).index(label)) for label in few_labels]
+    tuned = TextClassifier(strategy="finetune", seed=0).fit(few_texts, numbered)
+    probe = TextClassifier(strategy="features", seed=0).fit(few_texts, numbered)
+    assert "finetune_started_from" not in tuned.info
+    assert "no class names" in tuned.info["finetune_contrastive_start_skipped"]
+    np.testing.assert_allclose(tuned.predict_proba(texts), probe.predict_proba(texts),
+                               rtol=1e-5, atol=1e-6)
+
 
 def test_a_small_training_part_gets_smaller_steps_for_longer():
     import pytest
@@ -65,6 +75,9 @@ def test_a_small_training_part_gets_smaller_steps_for_longer():
     # ... and starts from contrastive's adapted encoder, unless told
     # (MiniLM's 6 layers; not a deeper encoder's 12)
     assert auto.finetune_starts_contrastive(999, 6)
+    assert not auto.finetune_starts_contrastive(999, 6, checked=False)   # nothing held out,
+    assert TrainingArguments(finetune_contrastive_start=True).finetune_starts_contrastive(
+        9, 6, checked=False)                                             # no names: unless told
     assert not auto.finetune_starts_contrastive(1000, 6)
     assert not auto.finetune_starts_contrastive(50, 12)
     assert not TrainingArguments(finetune_contrastive_start=False).finetune_starts_contrastive(9, 6)

@@ -65,7 +65,8 @@ def register(subparsers):
                        default="auto",
                        help="finetune: adapt the encoder by contrastive steps before the "
                        "end-to-end epochs (default auto: on fewer than 1,000 training "
-                       "texts, with an encoder of up to 6 layers)")
+                       "texts, with an encoder of up to 6 layers, and below 20 labels "
+                       "per class only with the class names' sentences)")
     train.add_argument("--label-texts", choices=tuple(SWITCH), default="auto",
                        help="the class names as five short training sentences each (\"This "
                        "is positive.\"), for every strategy but scratch (default auto: when "

@@ -15,7 +15,9 @@ end-to-end epochs help, and measured on BBC News they did not: at 1, 4 and 8 lab
 class the fine-tuned model scored 8.6, 9.9 and 1.9 points below the probe it started
 from. So below that the end-to-end epochs are skipped (``info["finetune_skipped"]`` says
 why), and what is kept is the probe: on the contrastively adapted encoder where the start
-ran (contrastive's model), else on the pretrained one (the features strategy).
+ran (contrastive's model), else on the pretrained one (the features strategy). With
+nothing held out the start runs only when the class names' sentences join its steps:
+without them contrastive's model fell below the frozen features on tweets (README).
 """
 from __future__ import annotations
 
@@ -39,7 +41,10 @@ class FineTuneStrategy(FeaturesStrategy):
         all_texts, all_y = list(texts), np.asarray(y)
         texts, y, validation = hold_out(texts, y, validation, self.args.validation_fraction,
                                         self.seed)
-        contrastive = self.args.finetune_starts_contrastive(len(texts), self.encoder.layers)
+        # nothing held out: the steps need the class names' sentences as anchors
+        checked = validation is not None or bool(self.label_sentences(texts, y)[0])
+        contrastive = self.args.finetune_starts_contrastive(len(texts), self.encoder.layers,
+                                                            checked)
         if contrastive and self.args.resume:
             # the checkpoint holds the adapted weights (and the fingerprint says the run
             # started so): its steps are not run again only to be overwritten
@@ -47,6 +52,10 @@ class FineTuneStrategy(FeaturesStrategy):
         elif contrastive:   # on the training part only: the held-out texts judge it too
             adapt_encoder(self, texts, y)
             self.info["finetune_started_from"] = "contrastive adaptation"
+        elif not checked and self.args.finetune_starts_contrastive(len(texts),
+                                                                   self.encoder.layers):
+            self.info["finetune_contrastive_start_skipped"] = (
+                "nothing to hold out and no class names' sentences to anchor the steps")
         self.shard_embedding = True   # under torchrun the ranks share the probe's encoding
         self.fit_head(texts, y, classes, validation)   # the probe: where fine-tuning starts
         self.shard_embedding = False
