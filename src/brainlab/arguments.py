@@ -69,3 +69,14 @@ def text_encoding(text):
         raise argparse.ArgumentTypeError(f"expected a text encoding such as utf-8, gb18030 "
                                          f"or big5, got {text!r}") from None
     return text
+
+
+def label_names(text):
+    """"0=negative,1=positive" as {"0": "negative", "1": "positive"}."""
+    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+    if not pairs or any(len(pair) != 2 or not pair[0].strip() or not pair[1].strip()
+                        for pair in pairs):
+        raise argparse.ArgumentTypeError(
+            f"expected LABEL=NAME pairs separated by commas, like 0=negative,1=positive, "
+            f"got {text!r}")
+    return {label.strip(): name.strip() for label, name in pairs}

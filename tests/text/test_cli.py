@@ -59,6 +59,26 @@ def test_test_size_0_trains_on_every_label_and_scores_nothing(tmp_path, capsys):
     assert code == 0 and "sport" in out
 
 
+def test_labels_that_are_numbers_get_a_hint_and_can_be_named(tmp_path, capsys):
+    names = sorted({row["label"] for row in small_rows()})
+    rows = [{"text": row["text"], "label": names.index(row["label"])} for row in small_rows()]
+    data = write_csv(tmp_path / "numbers.csv", rows)
+    code, _, err = run(capsys, "text", "train", data, "--test-size", "0", "--out",
+                       tmp_path / "bare")
+    assert code == 0 and "note: the labels (0, 1, 2) are not words" in err
+    assert "--label-names 0=NAME,1=NAME,2=NAME" in err
+    given = ",".join(f"{i}={name}" for i, name in enumerate(names))
+    code, _, err = run(capsys, "text", "train", data, "--test-size", "0", "--label-names",
+                       given, "--out", tmp_path / "named")
+    assert code == 0 and "are not words" not in err
+    card = (tmp_path / "named" / "README.md").read_text()
+    assert f'"This is {names[0]}."' in card   # the names' sentences, not "This is 0."
+    code, out, _ = run(capsys, "text", "predict", tmp_path / "named", "--text",
+                       "the striker scored a late goal in the football match")
+    assert code == 0 and out.splitlines()[0] == "row,label,p_0,p_1,p_2"   # the labels,
+    assert out.splitlines()[1].split(",")[1] == str(names.index("sport"))   # not the names
+
+
 def test_predict_fails_on_a_missing_column_before_any_output(trained, tmp_path, capsys):
     data = write_csv(tmp_path / "body.csv", [{"body": "the striker scored"}], ("body",))
     code, out, err = run(capsys, "text", "predict", trained / "model", data)
@@ -135,6 +155,10 @@ BAD_CASES = {
                  "pass --encoding gb18030"),
     "missing label": (lambda p: ["text", "train", _write(p / "n.csv", b"text,label\na,x\nb,\n"),
                                  "--out", p / "m"], "row 3, column 'label': missing label"),
+    "a label-names label not in the data": (
+        lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()), "--label-names",
+                   "sport=games,7=seven", "--out", p / "m"],
+        "--label-names: 7 not among the labels of"),
     "one class": (lambda p: ["text", "train", _write(p / "o.csv", b"text,label\na,x\nb,x\n"),
                              "--out", p / "m"], "only one class"),
     "class too small to split": (
@@ -215,6 +239,8 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, capsys)
     (["text", "compare", "bbc-news", "--out", "r", "--test-per-class", "0"],
      "argument --test-per-class: expected a positive integer, got '0'"),
     (["demo", "imdb"], "argument data: invalid choice: 'imdb'"),
+    (["text", "train", "bbc-news", "--out", "m", "--label-names", "0:negative"],
+     "argument --label-names: expected LABEL=NAME pairs separated by commas"),
 ])
 def test_a_bad_number_names_its_flag(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -101,6 +101,29 @@ def test_the_classifier_adds_them_only_for_names_that_sort_its_texts(small_data)
         TrainingArguments(label_texts="yes")
 
 
+def test_labels_that_are_numbers_can_be_given_their_names(small_data):
+    """label_names: the sentences are made of the names, the classes stay the labels; the
+    model is the one the labels written as words give."""
+    texts, labels = small_data
+    texts, labels, every = texts[::6], labels[::6], texts   # 4 per class: names matter
+    names = sorted(set(labels))
+    numbers = [names.index(label) for label in labels]
+    words = TextClassifier(strategy="features").fit(texts, labels)
+    given = TrainingArguments(label_names=dict(enumerate(names)))
+    named = TextClassifier(strategy="features", args=given).fit(texts, numbers)
+    bare = TextClassifier(strategy="features").fit(texts, numbers)
+    assert named.classes_ == [0, 1, 2] and set(named.predict(every)) <= {0, 1, 2}
+    assert named.info["label_texts"] == words.info["label_texts"] == 15
+    assert named.info["label_names"] == names and bare.info["label_texts"] == 0
+    np.testing.assert_allclose(named.predict_proba(every), words.predict_proba(every),
+                               rtol=1e-6, atol=1e-7)
+    assert np.abs(bare.predict_proba(every) - words.predict_proba(every)).max() > 0.01
+    with pytest.raises(ValueError, match="label_names: 7 not among the training labels"):
+        TextClassifier(args=TrainingArguments(label_names={7: "seven"})).fit(texts, numbers)
+    with pytest.raises(ValueError, match="label_names must be a dict of labels to non-empty"):
+        TrainingArguments(label_names={0: " "})
+
+
 @pytest.mark.slow
 def test_names_lift_the_frozen_features_at_eight_labels_per_class():
     """Measured +4.7 points over 5 seeds on movie sentences (README); asserted: +2 over 3."""

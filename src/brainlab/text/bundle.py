@@ -106,7 +106,8 @@ def model_card(meta):
             from .label_texts import readable
 
             lines.append(f"- and {info['label_texts']} sentences made of the class names "
-                         f"(\"This is {readable(meta['classes'][0])}.\"; "
+                         f"(\"This is "
+                         f"{readable(info.get('label_names', meta['classes'])[0])}.\"; "
                          f"TrainingArguments.label_texts)")
         from .strategies.features import UNKNOWN_TOKENS_NOTE
 

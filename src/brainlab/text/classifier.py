@@ -121,7 +121,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             max_length=self.max_length or DEFAULT_MAX_LENGTH.get(self.strategy),
             args=self.args or TrainingArguments(), cache_dir=self.cache_dir,
             use_cache=self.use_cache, verbose=self.verbose,
-            class_names=[str(c) for c in getattr(self, "classes_", None) or []] or None)
+            class_names=self._class_names())
+
+    def _class_names(self):
+        """What each class is called, for the class names' sentences: its label, or the
+        name TrainingArguments.label_names gives it."""
+        given = (self.args and self.args.label_names) or {}
+        names = {str(label): name.strip() for label, name in given.items()}
+        return [names.get(str(c), str(c)) for c in getattr(self, "classes_", None) or []] or None
 
     # ---- training --------------------------------------------------------------------
     def fit(self, texts, labels, validation=None):
@@ -136,6 +143,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = sorted(set(labels), key=_sort_key)
         index = {label: i for i, label in enumerate(self.classes_)}
         y = np.array([index[label] for label in labels])
+        named = (self.args and self.args.label_names) or {}
+        unknown = sorted(set(map(str, named)) - set(map(str, self.classes_)))
+        if unknown:
+            raise ValueError(f"label_names: {', '.join(unknown)} not among the training labels "
+                             f"({', '.join(map(str, self.classes_))})")
         held = None
         if validation is not None:
             val_texts, val_labels = self._check(*validation)

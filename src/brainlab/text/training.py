@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 DEVICES = ("auto", "cpu", "cuda")
 _SWITCHES = ("resume", "contrastive_bf16", "finetune_bf16", "finetune_word_embeddings",
              "label_texts", "finetune_contrastive_start")
-_NOT_NUMBERS = ("device", "checkpoint_dir") + _SWITCHES
+_NOT_NUMBERS = ("device", "checkpoint_dir", "label_names") + _SWITCHES
 _AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate",   # None: chosen
          "finetune_word_embeddings", "label_texts", "contrastive_learning_rate",
          "finetune_contrastive_start")
@@ -105,6 +105,10 @@ class TrainingArguments:
     # training texts; True: the five, always (text/label_texts.py,
     # FeaturesStrategy.label_sentences)
     label_texts: bool | None = None
+    # the words that labels which are not words stand for, {label: name} ({0: "negative",
+    # 1: "positive"}): the class names' sentences are made of these names, while the
+    # classes, and so every prediction, stay the labels
+    label_names: dict | None = None
     # where finetune and contrastive train: "auto" is the GPU when one is visible
     device: str = "auto"
     # finetune: a checkpoint after every epoch in this folder (None: none), and whether
@@ -126,6 +130,12 @@ class TrainingArguments:
             if not isinstance(value, bool) and not (value is None and name in _AUTO):
                 raise ValueError(f"TrainingArguments.{name} must be True or False"
                                  f"{' or None' if name in _AUTO else ''}, got {value!r}")
+        if self.label_names is not None and (
+                not isinstance(self.label_names, dict) or not self.label_names or
+                not all(isinstance(n, str) and n.strip() for n in self.label_names.values())):
+            raise ValueError(f"TrainingArguments.label_names must be a dict of labels to "
+                             f"non-empty names, like {{0: 'negative', 1: 'positive'}}, got "
+                             f"{self.label_names!r}")
         if not 0 < self.validation_fraction < 1:
             raise ValueError(f"TrainingArguments.validation_fraction must be in (0, 1), got "
                              f"{self.validation_fraction!r}")

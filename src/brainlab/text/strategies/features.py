@@ -152,6 +152,8 @@ class FeaturesStrategy(Strategy):
         the names point the right way on those texts."""
         if self._named is None:
             self._named = self._decide_names(texts, y, vectors)
+            if self._named[0] and self.args.label_names:   # names the labels do not show
+                self.info["label_names"] = list(self.class_names)
         return self._named
 
     def _decide_names(self, texts, y, vectors=None):
