@@ -233,10 +233,12 @@ def _train(args, rank):
         else:
             checkpoint.newest(checkpoints)
     dataset = _load(args)
-    unknown = sorted(set(args.label_names or {}) - {str(label) for label in dataset.labels})
+    labels = sorted({str(label) for label in dataset.labels})
+    unknown = sorted(set(args.label_names or {}) - set(labels))
     if unknown:
         raise ValueError(f"--label-names: {', '.join(unknown)} not among the labels of "
-                         f"{dataset.source} ({', '.join(sorted(map(str, set(dataset.labels))))})")
+                         f"{dataset.source} ({', '.join(labels[:10])}"
+                         f"{', ...' if len(labels) > 10 else ''})")
     if args.test:
         train, test = dataset, _load(args, args.test)
     elif args.test_size == 0:   # the final model on every label, scored elsewhere or not

@@ -17,7 +17,8 @@ from. So below that the end-to-end epochs are skipped (``info["finetune_skipped"
 why), and what is kept is the probe: on the contrastively adapted encoder where the start
 ran (contrastive's model), else on the pretrained one (the features strategy). With
 nothing held out the start runs only when the class names' sentences join its steps:
-without them contrastive's model fell below the frozen features on tweets (README).
+without them contrastive's model fell below the frozen features on tweets
+(docs/results/benches/fewshot.md).
 """
 from __future__ import annotations
 
