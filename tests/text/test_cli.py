@@ -79,6 +79,23 @@ def test_labels_that_are_numbers_get_a_hint_and_can_be_named(tmp_path, capsys):
     assert out.splitlines()[1].split(",")[1] == str(names.index("sport"))   # not the names
 
 
+def test_compare_with_label_names_scores_as_the_labels_written_as_words(tmp_path, capsys):
+    names = sorted({row["label"] for row in small_rows()})
+    words = write_csv(tmp_path / "words.csv", small_rows())
+    numbers = write_csv(tmp_path / "numbers.csv", [
+        {"text": row["text"], "label": names.index(row["label"])} for row in small_rows()])
+    given = ",".join(f"{i}={name}" for i, name in enumerate(names))
+    scores = []
+    for data, extra in ((words, []), (numbers, ["--label-names", given]), (numbers, [])):
+        out = tmp_path / data.stem / str(len(extra))
+        code, _, _ = run(capsys, "text", "compare", data, "--strategies", "features",
+                         "--budgets", "2", "--seeds", "1", "--test-size", "0.5", "--out",
+                         out, *extra)
+        assert code == 0
+        scores.append(json.loads((out / "results.json").read_text())[0]["accuracy"])
+    assert scores[0] == scores[1] != scores[2]   # two texts a class: the names decide
+
+
 def test_predict_fails_on_a_missing_column_before_any_output(trained, tmp_path, capsys):
     data = write_csv(tmp_path / "body.csv", [{"body": "the striker scored"}], ("body",))
     code, out, err = run(capsys, "text", "predict", trained / "model", data)
@@ -158,6 +175,10 @@ BAD_CASES = {
     "a label-names label not in the data": (
         lambda p: ["text", "train", write_csv(p / "d.csv", small_rows()), "--label-names",
                    "sport=games,7=seven", "--out", p / "m"],
+        "--label-names: 7 not among the labels of"),
+    "compare, a label-names label not in the data": (
+        lambda p: ["text", "compare", write_csv(p / "d.csv", small_rows()), "--label-names",
+                   "7=seven", "--out", p / "m"],
         "--label-names: 7 not among the labels of"),
     "one class": (lambda p: ["text", "train", _write(p / "o.csv", b"text,label\na,x\nb,x\n"),
                              "--out", p / "m"], "only one class"),

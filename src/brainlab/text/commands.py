@@ -72,11 +72,7 @@ def register(subparsers):
                        "is positive.\"), for every strategy but scratch (default auto: when "
                        "every class name is made of words and they point the right way on "
                        "the training texts)")
-    train.add_argument("--label-names", type=label_names, default=None,
-                       metavar="LABEL=NAME,...",
-                       help="what labels that are not words stand for, e.g. "
-                       "0=negative,1=positive: the class names' sentences are made of these "
-                       "names; predictions keep the labels")
+    _label_names_option(train)
     train.add_argument("--checkpoint-dir", type=Path, default=None,
                        help="finetune: a checkpoint after every epoch here (default: "
                        "OUT.checkpoint beside --out; removed once the model is saved)")
@@ -126,6 +122,7 @@ def register(subparsers):
                          help="score on at most this many test texts per class (a fixed "
                          "sample of the test part; default: all of it)")
     _model_options(compare)
+    _label_names_option(compare)
     compare.set_defaults(handler=run_compare)
 
     serve = commands.add_parser("serve", help="an HTTP API and a web page over a saved model")
@@ -233,12 +230,7 @@ def _train(args, rank):
         else:
             checkpoint.newest(checkpoints)
     dataset = _load(args)
-    labels = sorted({str(label) for label in dataset.labels})
-    unknown = sorted(set(args.label_names or {}) - set(labels))
-    if unknown:
-        raise ValueError(f"--label-names: {', '.join(unknown)} not among the labels of "
-                         f"{dataset.source} ({', '.join(labels[:10])}"
-                         f"{', ...' if len(labels) > 10 else ''})")
+    _check_label_names(args, dataset)
     if args.test:
         train, test = dataset, _load(args, args.test)
     elif args.test_size == 0:   # the final model on every label, scored elsewhere or not
@@ -284,6 +276,24 @@ def _train(args, rank):
     print(f"model saved to {args.out}")
     if checkpoints is not None:
         checkpoint.remove(checkpoints)   # the model is whole: its checkpoints are not needed
+
+
+def _label_names_option(command):
+    command.add_argument("--label-names", type=label_names, default=None,
+                         metavar="LABEL=NAME,...",
+                         help="what labels that are not words stand for, e.g. "
+                         "0=negative,1=positive: the class names' sentences are made of "
+                         "these names; predictions keep the labels")
+
+
+def _check_label_names(args, dataset):
+    """--label-names names only labels that the data has."""
+    labels = sorted({str(label) for label in dataset.labels})
+    unknown = sorted(set(args.label_names or {}) - set(labels))
+    if unknown:
+        raise ValueError(f"--label-names: {', '.join(unknown)} not among the labels of "
+                         f"{dataset.source} ({', '.join(labels[:10])}"
+                         f"{', ...' if len(labels) > 10 else ''})")
 
 
 def _hint_label_names(classifier, args):
@@ -360,16 +370,21 @@ def _first_bytes(path, count=3):
 
 def run_compare(args):
     from .compare import parse_budgets, run_compare as compare
+    from .training import TrainingArguments
 
     dataset = _load(args)
+    _check_label_names(args, dataset)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    options = {"max_length": args.max_length} if args.max_length else {}
+    if args.label_names:
+        options["args"] = TrainingArguments(label_names=args.label_names)
     rows, text = compare(
         dataset, args.out, strategies=strategies, budgets=parse_budgets(args.budgets),
         small_budget_seeds=args.seeds, small_budget=args.small_budget,
         encoder_budgets=parse_budgets(args.encoder_budgets) if args.encoder_budgets else None,
         test_size=args.test_size, test_per_class=args.test_per_class, encoder=args.encoder,
         precision="int8" if args.int8 else "fp32",
-        classifier_options={"max_length": args.max_length} if args.max_length else None)
+        classifier_options=options)
     print(text)
     print(f"report: {args.out / 'report.md'} (learning_curve.png, training_time.png)")
 
