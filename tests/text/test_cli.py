@@ -88,10 +88,11 @@ def test_compare_with_label_names_scores_as_the_labels_written_as_words(tmp_path
     scores = []
     for data, extra in ((words, []), (numbers, ["--label-names", given]), (numbers, [])):
         out = tmp_path / data.stem / str(len(extra))
-        code, _, _ = run(capsys, "text", "compare", data, "--strategies", "features",
-                         "--budgets", "2", "--seeds", "1", "--test-size", "0.5", "--out",
-                         out, *extra)
+        code, _, err = run(capsys, "text", "compare", data, "--strategies", "features",
+                           "--budgets", "2", "--seeds", "1", "--test-size", "0.5", "--out",
+                           out, *extra)
         assert code == 0
+        assert ("are not words" in err) == (data == numbers and not extra)
         scores.append(json.loads((out / "results.json").read_text())[0]["accuracy"])
     assert scores[0] == scores[1] != scores[2]   # two texts a class: the names decide
 

@@ -264,7 +264,7 @@ def _train(args, rank):
     if test is not None:
         scores = classifier.evaluate(test.texts, test.labels)
         _print_scores(scores)
-    _hint_label_names(classifier, args)
+    _hint_label_names(classifier.classes_, [args.strategy], args)
     if classifier.info.get("truncated_texts"):
         print(f"note: {classifier.info['truncated_texts']} text(s) were longer than "
               f"{classifier.info['max_length']} tokens and were truncated", file=sys.stderr)
@@ -296,21 +296,21 @@ def _check_label_names(args, dataset):
                          f"{', ...' if len(labels) > 10 else ''})")
 
 
-def _hint_label_names(classifier, args):
+def _hint_label_names(classes, strategies, args):
     """Say so when the labels are not words and no names were given: what the encoder
     knows of the classes' names is then left unused."""
     from .label_texts import names_are_words
 
-    if args.strategy == "scratch" or args.label_texts == "off" or args.label_names or \
-            names_are_words(classifier.classes_):
+    if set(strategies) <= {"scratch"} or getattr(args, "label_texts", "auto") == "off" or \
+            args.label_names or names_are_words(classes):
         return
-    example = ",".join(f"{label}=NAME" for label in classifier.classes_[:3])
-    print(f"note: the labels ({', '.join(map(str, classifier.classes_[:5]))}"
-          f"{', ...' if len(classifier.classes_) > 5 else ''}) are not words, so the "
-          f"encoder cannot use what the classes are called; --label-names {example}"
-          f"{',...' if len(classifier.classes_) > 3 else ''} names them (on movie sentences "
-          f"at 8 labels per class the names added 5 points to features and 6-7 to "
-          f"contrastive)", file=sys.stderr)
+    example = ",".join(f"{label}=NAME" for label in classes[:3])
+    print(f"note: the labels ({', '.join(map(str, classes[:5]))}"
+          f"{', ...' if len(classes) > 5 else ''}) are not words, so the encoder cannot "
+          f"use what the classes are called; --label-names {example}"
+          f"{',...' if len(classes) > 3 else ''} names them (on movie sentences at 8 labels "
+          f"per class the names added 5 points to features and 6-7 to contrastive)",
+          file=sys.stderr)
 
 
 def run_evaluate(args):
@@ -375,6 +375,7 @@ def run_compare(args):
     dataset = _load(args)
     _check_label_names(args, dataset)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    _hint_label_names(sorted({str(label) for label in dataset.labels}), strategies, args)
     options = {"max_length": args.max_length} if args.max_length else {}
     if args.label_names:
         options["args"] = TrainingArguments(label_names=args.label_names)
