@@ -7,7 +7,7 @@ seeds: +6.3 points over the frozen features, against +0.9 with one text of every
 A text that is alone in its class in the batch is encoded twice (dropout makes the two
 views differ, as in SimCSE), so every text has a positive even with one label per class;
 the others are encoded once, which measured as accurate as two views of every text in
-half the time. Two objectives, chosen by measurement (see README):
+half the time. Two objectives, chosen by measurement (docs/results/english-sentiment.md):
 
 - supervised contrastive loss (Khosla et al. 2020) with in-batch negatives: each view
   is pulled towards every other view of its class and pushed from the rest, through a
@@ -19,7 +19,7 @@ The work is `steps` batches of fixed size: linear in the number of labelled text
 step count grows with them, up to a cap), never quadratic as pair lists are. Each batch
 is encoded in length-sorted chunks (less padding), under bf16 autocast where the CPU has
 native bf16 (`bf16=True`): a step on 16 short texts took 360 ms as one fp32 batch and
-189 ms so, at the same accuracy (README).
+189 ms so, at the same accuracy (docs/results/english-sentiment.md).
 """
 from __future__ import annotations
 

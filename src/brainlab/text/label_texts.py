@@ -3,9 +3,10 @@
 A pretrained encoder already knows what the words of a class name mean, so with a handful
 of labels per class, a few short sentences built from each name tell the head where that
 class lies. SetFit offers the same as its templated data set; here it is on by default
-when every class name is made of words. Measured at 8 labels per class (README): the
-frozen features 0.615 -> 0.662 on movie sentences, 0.533 -> 0.547 on tweets, 0.744 ->
-0.819 on the Chinese reviews; contrastive 0.652 -> 0.716 and 0.521 -> 0.565.
+when every class name is made of words. Measured at 8 labels per class
+(docs/results/english-sentiment.md): the frozen features 0.615 -> 0.662 on movie
+sentences, 0.533 -> 0.547 on tweets, 0.744 -> 0.819 on the Chinese reviews; contrastive
+0.652 -> 0.716 and 0.521 -> 0.565.
 
 A name in Chinese characters goes into the same sentences in Chinese ("这是好评。").
 

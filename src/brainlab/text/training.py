@@ -44,7 +44,7 @@ class TrainingArguments:
     # smaller steps for longer, 8 epochs at 2e-5: 2-4 steps at 1e-4 moved the encoder in a
     # noisy direction, and at 32 per class on the Chinese reviews (3 seeds) it fell 2.0
     # points below the frozen features (7.7 for one seed) where 8 epochs at 2e-5 rose 2.1
-    # above them (the other sets are in the README).
+    # above them (the other sets: docs/results/english-sentiment.md).
     finetune_epochs: int | None = None
     finetune_learning_rate: float | None = None
     finetune_batch_size: int = 32

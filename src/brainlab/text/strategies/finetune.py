@@ -8,7 +8,7 @@ contrastively, then end to end), and the probe is fitted on the adapted vectors.
 Cross-entropy alone on so few texts barely moves the encoder before the held-out slice
 stops it: at 32 labels per class finetune gained 2.1 and 0.2 points over the frozen
 features on the amazon and nyt snippets where contrastive gained 7.4 and 6.2; with the
-start, 6.7 and 5.3 (README).
+start, 6.7 and 5.3 (docs/results/english-sentiment.md).
 
 With fewer than 20 labels in some class nothing can be held out to tell whether the
 end-to-end epochs help, and measured on BBC News they did not: at 1, 4 and 8 labels per
