@@ -125,10 +125,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def _class_names(self):
         """What each class is called, for the class names' sentences: its label, or the
-        name TrainingArguments.label_names gives it."""
-        given = (self.args and self.args.label_names) or {}
-        names = {str(label): name.strip() for label, name in given.items()}
-        return [names.get(str(c), str(c)) for c in getattr(self, "classes_", None) or []] or None
+        name TrainingArguments.label_names gives it (a name for a label that is not a
+        class is an error)."""
+        given = {str(label): name.strip()
+                 for label, name in ((self.args and self.args.label_names) or {}).items()}
+        classes = [str(c) for c in self.classes_]
+        unknown = sorted(set(given) - set(classes))
+        if unknown:
+            raise ValueError(f"label_names: {', '.join(unknown)} not among the training labels "
+                             f"({', '.join(classes)})")
+        return [given.get(c, c) for c in classes]
 
     # ---- training --------------------------------------------------------------------
     def fit(self, texts, labels, validation=None):
@@ -143,11 +149,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = sorted(set(labels), key=_sort_key)
         index = {label: i for i, label in enumerate(self.classes_)}
         y = np.array([index[label] for label in labels])
-        named = (self.args and self.args.label_names) or {}
-        unknown = sorted(set(map(str, named)) - set(map(str, self.classes_)))
-        if unknown:
-            raise ValueError(f"label_names: {', '.join(unknown)} not among the training labels "
-                             f"({', '.join(map(str, self.classes_))})")
         held = None
         if validation is not None:
             val_texts, val_labels = self._check(*validation)

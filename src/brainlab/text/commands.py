@@ -287,13 +287,15 @@ def _label_names_option(command):
 
 
 def _check_label_names(args, dataset):
-    """--label-names names only labels that the data has."""
+    """The data's labels (sorted, as text), once --label-names is found to name only
+    those."""
     labels = sorted({str(label) for label in dataset.labels})
     unknown = sorted(set(args.label_names or {}) - set(labels))
     if unknown:
         raise ValueError(f"--label-names: {', '.join(unknown)} not among the labels of "
                          f"{dataset.source} ({', '.join(labels[:10])}"
                          f"{', ...' if len(labels) > 10 else ''})")
+    return labels
 
 
 def _hint_label_names(classes, strategies, args):
@@ -373,9 +375,9 @@ def run_compare(args):
     from .training import TrainingArguments
 
     dataset = _load(args)
-    _check_label_names(args, dataset)
+    labels = _check_label_names(args, dataset)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    _hint_label_names(sorted({str(label) for label in dataset.labels}), strategies, args)
+    _hint_label_names(labels, strategies, args)
     options = {"max_length": args.max_length} if args.max_length else {}
     if args.label_names:
         options["args"] = TrainingArguments(label_names=args.label_names)
