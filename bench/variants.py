@@ -3,7 +3,8 @@ same texts and seeds: how a default was chosen (finetune's learning rate, contra
 temperature, steps and batch).
 
 Each variant is a JSON object of TrainingArguments fields, plus "strategy" (default
-finetune), "max_length" (TextClassifier's, in tokens) and "more_name_sentences" (false:
+finetune), "max_length" (TextClassifier's, in tokens), "windows" (TextClassifier's: how
+many windows of max_length tokens a long text is read in) and "more_name_sentences" (false:
 the class names' five sentences only, never the five more of label_texts.MORE_TEMPLATES).
 For every seed the budget's texts are drawn as `compare` draws them (stratified split,
 `sample_per_class`), `features` is fitted first as the baseline, then every variant;
@@ -58,12 +59,13 @@ def main():
         for run, variant in enumerate(runs):
             settings = dict(variant)
             strategy = settings.pop("strategy", "finetune")
-            max_length = settings.pop("max_length", None)   # a TextClassifier option
+            max_length = settings.pop("max_length", None)   # TextClassifier options
+            windows = settings.pop("windows", None)
             more = settings.pop("more_name_sentences", True)
             label_texts.MORE_TEMPLATES = more_templates if more else ()
             started = time.perf_counter()
             classifier = TextClassifier(strategy=strategy, encoder=args.encoder, seed=seed,
-                                        max_length=max_length, verbose=0,
+                                        max_length=max_length, windows=windows, verbose=0,
                                         args=TrainingArguments(**settings))
             classifier.fit(subset.texts, subset.labels)
             seconds = time.perf_counter() - started

@@ -108,16 +108,18 @@ def test_bf16_learns_from_bf16_vectors(small_data, tmp_path, monkeypatch):
     about (cached under their own key, apart from fp32's), labels as fp32 does, and loads
     in bf16 only where the CPU has it natively (unless asked for)."""
     from brainlab.text.encoders import make_encoder, native_bf16
+    from brainlab.text.strategies import DEFAULT_WINDOWS
 
+    windows = DEFAULT_WINDOWS["features"]
     monkeypatch.setenv("BRAINLAB_CACHE", str(tmp_path))
     texts, labels = small_data
     bf16 = TextClassifier(strategy="features", precision="bf16").fit(texts, labels)
     assert bf16.strategy_.encoder.precision == "bf16"
     folders = {p.name for p in (tmp_path / "embeddings").iterdir()}
-    assert folders == {make_encoder(precision="bf16").key}
+    assert folders == {make_encoder(precision="bf16", windows=windows).key}
     fp32 = TextClassifier(strategy="features").fit(texts, labels)
     assert {p.name for p in (tmp_path / "embeddings").iterdir()} == \
-        folders | {make_encoder().key}
+        folders | {make_encoder(windows=windows).key}
     unseen = ["the midfielder passed to the winger", "the phone gets a software patch",
               "add salt to the pasta water"]
     assert bf16.predict(unseen) == fp32.predict(unseen)

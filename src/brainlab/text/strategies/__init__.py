@@ -16,6 +16,10 @@ STRATEGY_CLASSES = {cls.name: cls for cls in (ScratchStrategy, FeaturesStrategy,
 STRATEGIES = tuple(STRATEGY_CLASSES)
 # Fine-tuning backpropagates through every token: 128 keep it affordable on a CPU.
 DEFAULT_MAX_LENGTH = {"finetune": 128, "contrastive": 128}
+# A text longer than max_length is read in up to this many windows of max_length tokens,
+# and its vector is the mean of theirs, where the head learns from the encoder's vectors
+# (features, contrastive). finetune's end-to-end epochs see one window, so it reads one.
+DEFAULT_WINDOWS = {"features": 8, "contrastive": 8}
 
-__all__ = ["Strategy", "STRATEGY_CLASSES", "STRATEGIES", "DEFAULT_MAX_LENGTH",
+__all__ = ["Strategy", "STRATEGY_CLASSES", "STRATEGIES", "DEFAULT_MAX_LENGTH", "DEFAULT_WINDOWS",
            "MIN_PER_CLASS_FOR_VALIDATION"]

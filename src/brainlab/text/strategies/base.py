@@ -20,11 +20,13 @@ class Strategy:
     trains_encoder = False
 
     def __init__(self, encoder=None, seed=0, precision="fp32", hidden_units=0, max_length=None,
-                 args=None, cache_dir=None, use_cache=True, verbose=0, class_names=None):
+                 args=None, cache_dir=None, use_cache=True, verbose=0, class_names=None,
+                 windows=1):
         self.check_encoder(encoder)
         self.class_names = class_names   # the labels as the user wrote them, by index
         self.encoder_reference, self.seed, self.precision = encoder, seed, precision
         self.hidden_units, self.max_length, self.args = hidden_units, max_length, args
+        self.windows = windows   # windows of max_length tokens read of a long text
         self.cache_dir, self.use_cache, self.verbose = cache_dir, use_cache, verbose
         self.head = None
         self.info = {}

@@ -58,7 +58,7 @@ class FeaturesStrategy(Strategy):
 
     def make_encoder(self, precision="fp32"):
         return make_encoder(self.encoder_reference, precision=precision,
-                            max_length=self.max_length)
+                            max_length=self.max_length, windows=self.windows)
 
     def embed(self, texts, cache=True):
         """Sentence vectors; a frozen encoder's are read from and written to the cache.
@@ -213,6 +213,7 @@ class FeaturesStrategy(Strategy):
     def note_encoder(self):
         self.info["truncated_texts"] = self.encoder.truncated
         self.info["max_length"] = self.encoder.max_length
+        self.info["windows"] = getattr(self.encoder, "windows", 1)
 
     def outputs(self, texts, cache=False):
         return self.head.predict(self.standardise(self.embed(texts, cache=cache)))
@@ -241,12 +242,14 @@ class FeaturesStrategy(Strategy):
         reference = str(directory / "encoder") if spec["model"] == "encoder" else \
             (None if spec["model"] == "default" else spec["model"])
         strategy = cls(encoder=reference, seed=meta.get("seed", 0), precision=precision,
-                       hidden_units=meta.get("hidden_units", 0), max_length=spec["max_length"])
+                       hidden_units=meta.get("hidden_units", 0), max_length=spec["max_length"],
+                       windows=spec.get("windows", 1))
         strategy.head = Sequential.load(directory / "head")
         arrays = load_npz(directory / "features.npz")
         strategy.mean, strategy.std = arrays["mean"], arrays["std"]
         strategy.encoder = make_encoder(reference, precision=precision,
                                         max_length=spec["max_length"],
+                                        windows=spec.get("windows", 1),
                                         normalize=spec["normalize"])
         if "prefix" in spec:   # the prompt the head learned with, whatever the model's default
             strategy.encoder.prefix = spec["prefix"]
@@ -263,7 +266,9 @@ class FeaturesStrategy(Strategy):
         spec = self.encoder.describe()
         source = spec["source"] if not self.encoder.finetuned else \
             f"{self.name}-adapted copy in encoder/ (from {spec['source']})"
-        return (f"{source}, mean pooling, max {spec['max_length']} tokens, "
+        read = f"max {spec['max_length']} tokens" if spec.get("windows", 1) == 1 else \
+            f"up to {spec['windows']} windows of {spec['max_length']} tokens"
+        return (f"{source}, mean pooling, {read}, "
                 f"{spec['precision']}")
 
 
