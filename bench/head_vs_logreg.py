@@ -28,13 +28,14 @@ def main():
     from brainlab.text.compare import parse_budgets
     from brainlab.text.data import load_data, sample_per_class, stratified_split
     from brainlab.text.encoders import make_encoder
+    from brainlab.text.strategies import DEFAULT_WINDOWS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="bbc-news,movie-sentences,tweets-sentiment")
     parser.add_argument("--budgets", default="8,64,512,all")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    encoder = make_encoder(None)
+    encoder = make_encoder(None, windows=DEFAULT_WINDOWS["features"])   # the head's vectors
     cache = EmbeddingCache(encoder.key)
     print("| data | labels per class | brainlab features | LogisticRegression() | "
           "difference (points) | head C | fit s (ours / LR) |")

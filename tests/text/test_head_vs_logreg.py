@@ -10,6 +10,7 @@ from brainlab.text import TextClassifier, TrainingArguments
 from brainlab.text.cache import EmbeddingCache
 from brainlab.text.data import load_data, sample_per_class, stratified_split
 from brainlab.text.encoders import make_encoder
+from brainlab.text.strategies import DEFAULT_WINDOWS
 
 SEEDS = {8: 3, 64: 3, 512: 1}
 
@@ -22,7 +23,7 @@ def test_head_is_never_below_logistic_regression(name):
     warnings.filterwarnings("ignore")
     train, test = stratified_split(load_data(name), 0.3, seed=0)
     test = sample_per_class(test, 1000, seed=0)
-    encoder = make_encoder(None)
+    encoder = make_encoder(None, windows=DEFAULT_WINDOWS["features"])   # the head's vectors
     cache = EmbeddingCache(encoder.key)
     X_test = cache.encode(encoder, test.texts)
     truth = [str(label) for label in test.labels]
