@@ -35,7 +35,7 @@ def main():
     parser.add_argument("--budgets", default="8,64,512,all")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    encoder = make_encoder(None, windows=DEFAULT_WINDOWS["features"])   # the head's vectors
+    encoder = make_encoder(None, windows=DEFAULT_WINDOWS)   # the head's vectors
     cache = EmbeddingCache(encoder.key)
     print("| data | labels per class | brainlab features | LogisticRegression() | "
           "difference (points) | head C | fit s (ours / LR) |")

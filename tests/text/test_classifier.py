@@ -110,7 +110,7 @@ def test_bf16_learns_from_bf16_vectors(small_data, tmp_path, monkeypatch):
     from brainlab.text.encoders import make_encoder, native_bf16
     from brainlab.text.strategies import DEFAULT_WINDOWS
 
-    windows = DEFAULT_WINDOWS["features"]
+    windows = DEFAULT_WINDOWS
     monkeypatch.setenv("BRAINLAB_CACHE", str(tmp_path))
     texts, labels = small_data
     bf16 = TextClassifier(strategy="features", precision="bf16").fit(texts, labels)

@@ -23,7 +23,7 @@ def test_head_is_never_below_logistic_regression(name):
     warnings.filterwarnings("ignore")
     train, test = stratified_split(load_data(name), 0.3, seed=0)
     test = sample_per_class(test, 1000, seed=0)
-    encoder = make_encoder(None, windows=DEFAULT_WINDOWS["features"])   # the head's vectors
+    encoder = make_encoder(None, windows=DEFAULT_WINDOWS)   # the head's vectors
     cache = EmbeddingCache(encoder.key)
     X_test = cache.encode(encoder, test.texts)
     truth = [str(label) for label in test.labels]

@@ -79,7 +79,7 @@ def load_classifier(cls, directory, precision=None):
     classifier = cls(strategy=strategy, encoder=spec["model"] if named else None,
                      seed=meta.get("seed", 0), hidden_units=meta.get("hidden_units", 0),
                      precision=getattr(state, "precision", "fp32"),
-                     max_length=spec.get("max_length"), windows=spec.get("windows"))
+                     max_length=spec.get("max_length"), windows=spec.get("windows", 1))
     classifier.classes_ = meta["classes"]
     classifier.info = meta.get("info", {})
     classifier.strategy_ = state

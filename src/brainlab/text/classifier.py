@@ -125,7 +125,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             args=self.args or TrainingArguments(), cache_dir=self.cache_dir,
             use_cache=self.use_cache, verbose=self.verbose,
             class_names=self._class_names(),
-            windows=self.windows or DEFAULT_WINDOWS.get(self.strategy, 1))
+            windows=self.windows or DEFAULT_WINDOWS)
 
     def _class_names(self):
         """What each class is called, for the class names' sentences: its label, or the

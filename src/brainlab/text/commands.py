@@ -176,9 +176,8 @@ def _model_options(command):
                          help="tokens per window of a text (default: the model's limit, 256 "
                          "for MiniLM; 128 for finetune and contrastive, to keep CPU time down)")
     command.add_argument("--windows", type=positive_int, default=None,
-                         help="a longer text is read in up to this many windows, its vector "
-                         "the mean of theirs (default: 8 for features and contrastive, 1 for "
-                         "finetune, whose training sees one)")
+                         help="a longer text is read in up to this many windows of "
+                         "--max-length tokens, its vector the mean of theirs (default: 8)")
 
 
 def _load(args, source=None):
