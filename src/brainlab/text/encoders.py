@@ -279,11 +279,12 @@ class TransformerEncoder:
         up to max_length tokens is one window, exactly as `tokenize` gives it; a longer one
         is read in up to `windows` consecutive windows of max_length tokens, each with the
         model's special tokens and prompt prefix (a text beyond them all is truncated, and
-        counted)."""
-        if self.windows == 1:
+        counted). A tokenizer that does not wrap a text in one special token at each end
+        (as BERT's and XLM-R's do) gets one window."""
+        self.load()
+        if self.windows == 1 or self._tokenizer.num_special_tokens_to_add() != 2:
             ids = self.tokenize(texts)
             return ids, np.arange(len(ids))
-        self.load()
         encodings = self._whole.encode_batch([self.prefix + str(t) for t in texts])
         prompt = self._backend.encode(self.prefix).ids[1:-1] if self.prefix else []
         windows, owner = [], []
@@ -314,7 +315,7 @@ class TransformerEncoder:
         batch_size = int(batch_size or self.batch_size)
         pad_id = self._tokenizer.pad_token_id or 0
         several = len(ids) > len(texts)
-        bar = _progress(len(texts), "encoding", progress)
+        bar = _progress(len(ids), "encoding", progress, "window" if several else "text")
         start = 0
         with torch.inference_mode():
             while start < len(ids):
@@ -326,7 +327,7 @@ class TransformerEncoder:
                 vectors = self.pool(self._runner(input_ids, mask), mask,
                                     normalize=not several)
                 pooled[batch] = vectors.float().numpy()
-                bar.update(len(np.unique(owner[batch])) if several else len(batch))
+                bar.update(len(batch))
         bar.close()
         if not several:
             return pooled
@@ -416,8 +417,8 @@ def _first_line(error):
     return (str(error).strip().splitlines() or [""])[0][:300]
 
 
-def _progress(total, description, enabled):
+def _progress(total, description, enabled, unit="text"):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=description, unit="text", file=sys.stderr,
+    return tqdm(total=total, desc=description, unit=unit, file=sys.stderr,
                 disable=True if not enabled else None, leave=False, dynamic_ncols=True)
