@@ -12,14 +12,16 @@ def bbc_split():
 
 
 @pytest.mark.slow
-def test_features_reach_96_percent_with_all_labels_and_85_with_8_per_class(bbc_split):
+def test_features_reach_97_5_percent_with_all_labels_and_92_with_8_per_class(bbc_split):
+    """Articles read whole (8 windows): 0.984 and 0.934 measured. Reading the first 256
+    tokens gave 0.971 with all labels, which fails here (and 0.922 at 8 per class)."""
     train, test = bbc_split
     full = TextClassifier(strategy="features", seed=0).fit(train.texts, train.labels)
-    assert full.evaluate(test.texts, test.labels)["accuracy"] >= 0.96
+    assert full.evaluate(test.texts, test.labels)["accuracy"] >= 0.975
     few = [TextClassifier(strategy="features", seed=seed).fit(
         *_texts_labels(sample_per_class(train, 8, seed))).evaluate(
         test.texts, test.labels)["accuracy"] for seed in range(3)]
-    assert np.mean(few) >= 0.85, few
+    assert np.mean(few) >= 0.92, few
 
 
 @pytest.mark.slow
