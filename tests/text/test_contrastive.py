@@ -151,3 +151,30 @@ def test_the_learning_rate_follows_the_encoders_depth_and_the_labels_unless_set(
     with pytest.raises(ValueError, match="contrastive_learning_rate must be a positive number "
                                          "or None"):
         TrainingArguments(contrastive_learning_rate=0)
+
+
+def test_a_text_read_in_windows_gets_in_the_steps_the_vector_encode_gives_it():
+    """With `fit`'s owner, the steps see a long text as the token-weighted mean of its
+    windows' vectors, as TransformerEncoder.encode reads it (up to the normalisation
+    that the losses apply), with gradients."""
+    from brainlab.text.contrastive import ContrastiveTuner, windows_by_text
+    from brainlab.text.encoders import make_encoder
+    from brainlab.text.fastbert import HuggingFaceForward
+    from brainlab.text.training import TrainingArguments
+
+    encoder = make_encoder(max_length=32, windows=4).load()
+    texts = ["a short one", "word " * 70, "cat " * 40 + "dog " * 20, "another"]
+    ids, owner = encoder.window_ids(texts, 4)
+    assert owner.tolist() == [0, 1, 1, 1, 2, 2, 3]
+    assert encoder.window_ids(texts, 1)[0] == encoder.tokenize(texts)   # the first windows
+    tuner = ContrastiveTuner()
+    tuner.windows_of = windows_by_text(owner, len(texts))
+    rows = np.array([2, 0, 1, 2, 3])
+    network = HuggingFaceForward(encoder.model).eval()
+    stepped = tuner._encode(encoder, network, ids, rows, 0)
+    assert stepped.requires_grad and stepped.shape == (5, encoder.dimension)
+    unit = torch.nn.functional.normalize(stepped.detach(), dim=1).numpy()
+    np.testing.assert_allclose(unit, encoder.encode(texts)[rows], atol=1e-4)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="contrastive_windows must be a positive"):
+            TrainingArguments(contrastive_windows=bad)

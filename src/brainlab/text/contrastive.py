@@ -94,6 +94,12 @@ def with_lone_views(rows, labels):
     return np.concatenate([rows, rows[lone]])
 
 
+def windows_by_text(owner, texts):
+    """For each of `texts` texts, the indices of its windows (owner[i]: window i's text)."""
+    order = np.argsort(owner, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(owner, minlength=texts))[:-1])
+
+
 class BalancedBatches:
     """Endless class-balanced batches of row indices (no pair lists). A batch holds
     `per_class` texts of each of `classes_per_batch` classes: every class while the batch
@@ -167,6 +173,7 @@ class ContrastiveTuner:
         self.trained_layers, self.device = trained_layers, torch.device(device)
         self.bf16 = trains_in_bf16(bf16, self.device)
         self.history = []
+        self.windows_of = None   # per text, the indices of its windows (fit's owner)
 
     def loss(self, vectors, labels):
         if self.objective == "supcon":
@@ -196,22 +203,41 @@ class ContrastiveTuner:
         return gathered[torch.from_numpy(np.argsort(positions)).to(gathered.device)]
 
     def _encode(self, encoder, network, ids, rows, pad_id):
-        """Vectors of `rows` in their order, encoded in length-sorted chunks of up to
-        CHUNK_TEXTS texts: each chunk pads to its own longest text (a batch of 16 movie
-        sentences holds 418 tokens, padded as one to 752)."""
+        """Vectors of the texts `rows`, in their order. A text read in several windows
+        (`fit`'s owner) gets the mean of its windows' vectors weighted by their token
+        counts, as TransformerEncoder.encode gives it (the losses normalise)."""
+        if self.windows_of is None:
+            return self._encode_windows(encoder, network, ids, rows, pad_id)
+        spans = [self.windows_of[r] for r in rows]
+        windows = np.concatenate(spans)
+        pooled = self._encode_windows(encoder, network, ids, windows, pad_id, normalize=False)
+        owner = torch.from_numpy(np.repeat(np.arange(len(rows)), [len(s) for s in spans]))
+        owner = owner.to(pooled.device)
+        counts = torch.tensor([float(len(ids[w])) for w in windows], device=pooled.device)
+        summed = pooled.new_zeros((len(rows), pooled.shape[1])).index_add(
+            0, owner, pooled * counts[:, None])
+        return summed / pooled.new_zeros(len(rows)).index_add(0, owner, counts)[:, None]
+
+    def _encode_windows(self, encoder, network, ids, rows, pad_id, normalize=True):
+        """Vectors of the token lists `rows`, in their order, encoded in length-sorted
+        chunks of up to CHUNK_TEXTS: each chunk pads to its own longest (a batch of 16
+        movie sentences holds 418 tokens, padded as one to 752)."""
         order = np.argsort([len(ids[i]) for i in rows], kind="stable")
         parts = []
         for chunk in np.array_split(order, -(-len(rows) // CHUNK_TEXTS)):
             input_ids, mask = pad_batch([ids[rows[i]] for i in chunk], pad_id)
             input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-            parts.append(encoder.pool(network(input_ids, mask), mask).float())
+            parts.append(encoder.pool(network(input_ids, mask), mask, normalize).float())
         vectors = torch.cat(parts)
         return vectors[torch.from_numpy(np.argsort(order)).to(vectors.device)]
 
-    def fit(self, encoder, ids, labels, pad_id=0):
+    def fit(self, encoder, ids, labels, pad_id=0, owner=None):
+        """Steps over the texts `labels` label. `ids` are their token ids, one list per
+        text; with `owner`, one list per window and owner[i] the text of window i."""
         rank, size = world()
         torch.manual_seed(self.seed + rank)   # dropout differs across ranks; rank 0 = a plain run
         labels = np.asarray(labels)
+        self.windows_of = None if owner is None else windows_by_text(owner, len(labels))
         batches = BalancedBatches(labels, self.batch_size, self.seed)
         network = HuggingFaceForward(encoder.model).to(self.device)
         network.train()   # dropout on: the two views of a text differ

@@ -274,15 +274,18 @@ class TransformerEncoder:
         self.truncated += sum(1 for e in encodings if e.overflowing)
         return [e.ids for e in encodings]
 
-    def window_ids(self, texts):
+    def window_ids(self, texts, windows=None):
         """(ids, owner): the token ids of each window and the index of its text. A text of
         up to max_length tokens is one window, exactly as `tokenize` gives it; a longer one
         is read in up to `windows` consecutive windows of max_length tokens, each with the
         model's special tokens and prompt prefix (a text beyond them all is truncated, and
         counted). A tokenizer that does not wrap a text in one special token at each end
-        (as BERT's and XLM-R's do) gets one window."""
+        (as BERT's and XLM-R's do) gets one window. `windows` other than None overrides
+        the encoder's count, and its truncations are not counted."""
         self.load()
-        if self.windows == 1 or self._tokenizer.num_special_tokens_to_add() != 2:
+        count = windows is None
+        limit = self.windows if windows is None else windows
+        if limit == 1 or self._tokenizer.num_special_tokens_to_add() != 2:
             ids = self.tokenize(texts)
             return ids, np.arange(len(ids))
         encodings = self._whole.encode_batch([self.prefix + str(t) for t in texts])
@@ -295,8 +298,8 @@ class TransformerEncoder:
             body = body[len(lead):]
             width = self.max_length - 2 - len(lead)
             chunks = [body[i:i + width] for i in range(0, max(1, len(body)), width)]
-            self.truncated += len(chunks) > self.windows
-            for chunk in chunks[:self.windows]:
+            self.truncated += count and len(chunks) > limit
+            for chunk in chunks[:limit]:
                 windows.append([first, *lead, *chunk, last])
                 owner.append(index)
         return windows, np.asarray(owner)

@@ -13,7 +13,7 @@ _SWITCHES = ("resume", "contrastive_bf16", "finetune_bf16", "finetune_word_embed
 _NOT_NUMBERS = ("device", "checkpoint_dir", "label_names") + _SWITCHES
 _AUTO = ("learning_rate", "finetune_epochs", "finetune_learning_rate",   # None: chosen
          "finetune_word_embeddings", "label_texts", "contrastive_learning_rate",
-         "finetune_contrastive_start")
+         "finetune_contrastive_start", "contrastive_windows")
 FINETUNE = {"epochs": 2, "learning_rate": 1e-4}
 FINETUNE_SMALL = {"epochs": 8, "learning_rate": 2e-5}
 # contrastive's learning rate by the encoder's depth (SHALLOW_LAYERS) and, for a shallow
@@ -95,6 +95,9 @@ class TrainingArguments:
     contrastive_max_steps: int = 400
     contrastive_learning_rate: float | None = None
     contrastive_temperature: float = 0.2
+    # the windows of a long text its steps see, as the mean of their vectors (None: as
+    # many as the classifier reads, `windows`); 1: its first max_length tokens only
+    contrastive_windows: int | None = None
     # contrastive on a CPU that multiplies bfloat16 natively (AVX-512 BF16 or AMX): the
     # forward and backward under bf16 autocast (weights, optimizer and loss stay fp32)
     contrastive_bf16: bool = True
@@ -145,6 +148,9 @@ class TrainingArguments:
         if self.resume and self.checkpoint_dir is None:
             raise ValueError("TrainingArguments.resume needs checkpoint_dir: the folder to "
                              "resume from")
+        if self.contrastive_windows is not None and not isinstance(self.contrastive_windows, int):
+            raise ValueError(f"TrainingArguments.contrastive_windows must be a positive "
+                             f"integer or None, got {self.contrastive_windows!r}")
         if self.contrastive_min_steps > self.contrastive_max_steps:
             raise ValueError("TrainingArguments.contrastive_min_steps must not exceed "
                              "contrastive_max_steps")

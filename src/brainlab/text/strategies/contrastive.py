@@ -12,9 +12,11 @@ import numpy as np
 from .features import FeaturesStrategy
 
 
-def adapt_encoder(strategy, texts, y, objective="supcon"):
+def adapt_encoder(strategy, texts, y, objective="supcon", windows=None):
     """Contrastive steps over (texts, y) and the class names' sentences, in place on
-    `strategy.encoder` (a FeaturesStrategy's); records its facts in `strategy.info`."""
+    `strategy.encoder` (a FeaturesStrategy's); records its facts in `strategy.info`. The
+    steps see up to `windows` windows of a long text (None: TrainingArguments'
+    contrastive_windows, else as many as the encoder reads)."""
     from ..contrastive import ContrastiveTuner, contrastive_steps
     from ..distributed import training_device
 
@@ -31,14 +33,18 @@ def adapt_encoder(strategy, texts, y, objective="supcon"):
                              seed=strategy.seed, verbose=strategy.verbose,
                              device=training_device(args.device), bf16=args.contrastive_bf16)
     named, named_y = strategy.label_sentences(list(texts), y)   # decided on frozen vectors
-    # the class names' sentences join the labelled texts of the contrastive steps
-    history = tuner.fit(encoder, encoder.tokenize(list(texts) + named),
-                        np.concatenate([np.asarray(y), np.asarray(named_y, dtype=int)]),
-                        encoder.tokenizer.pad_token_id or 0)
+    # the class names' sentences join the labelled texts of the contrastive steps; a long
+    # text is seen as the head reads it, the mean of its windows' vectors
+    texts = list(texts) + named
+    windows = windows or args.contrastive_windows or encoder.windows
+    ids, owner = encoder.window_ids(texts, windows)
+    labels = np.concatenate([np.asarray(y), np.asarray(named_y, dtype=int)])
+    history = tuner.fit(encoder, ids, labels, encoder.tokenizer.pad_token_id or 0,
+                        owner if len(ids) > len(texts) else None)
     encoder.finetuned = True   # the on-disk vectors of the frozen model no longer apply
     encoder.prepare_inference()   # fp32: the head learns from fp32 vectors
     strategy.info.update({"contrastive_steps": steps, "contrastive_objective": objective,
-                          "contrastive_learning_rate": rate,
+                          "contrastive_learning_rate": rate, "contrastive_windows": windows,
                           "contrastive_loss_first_last": [round(history[0], 4),
                                                           round(history[-1], 4)]})
 

@@ -51,7 +51,9 @@ class FineTuneStrategy(FeaturesStrategy):
             # started so): its steps are not run again only to be overwritten
             self.info["finetune_started_from"] = "contrastive adaptation (in the checkpoint)"
         elif contrastive:   # on the training part only: the held-out texts judge it too
-            adapt_encoder(self, texts, y)
+            # the first window of a long text, as the end-to-end epochs after it read;
+            # every window where the adapted model is kept (nothing held out)
+            adapt_encoder(self, texts, y, windows=1 if validation is not None else None)
             self.info["finetune_started_from"] = "contrastive adaptation"
         elif not checked and self.args.finetune_starts_contrastive(len(texts),
                                                                    self.encoder.layers):
