@@ -174,7 +174,8 @@ def _model_options(command):
                          "token, smoothed by ranges recorded on training texts")
     command.add_argument("--max-length", type=positive_int, default=None,
                          help="tokens per window of a text (default: the model's limit, 256 "
-                         "for MiniLM; 128 for finetune and contrastive, to keep CPU time down)")
+                         "for MiniLM; 256 for contrastive; 128 for finetune, to keep CPU "
+                         "time down)")
     command.add_argument("--windows", type=positive_int, default=None,
                          help="a longer text is read in up to this many windows of "
                          "--max-length tokens, its vector the mean of theirs (default: 8)")
