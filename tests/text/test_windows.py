@@ -59,3 +59,21 @@ def test_windows_are_a_parameter_saved_with_the_model(small_data, tmp_path):
     assert TextClassifier(strategy="features").fit(texts, labels).info["windows"] == 8
     with pytest.raises(ValueError, match="windows=0: expected None or a positive integer"):
         TextClassifier(windows=0)
+
+
+def test_contrastive_steps_read_the_windows_the_classifier_reads(small_data):
+    """contrastive's steps see every window of a long text (as its head does), unless
+    TrainingArguments.contrastive_windows says fewer; counted as truncated only by what
+    the model reads, not by its training."""
+    from brainlab.text.training import TrainingArguments
+
+    texts, labels = small_data
+    texts = [text + " and more" * 6 for text in texts]   # past 8 tokens: several windows
+    fast = {"contrastive_min_steps": 2, "contrastive_max_steps": 2}
+    whole = TextClassifier(strategy="contrastive", max_length=8, windows=3,
+                           args=TrainingArguments(**fast)).fit(texts, labels)
+    assert whole.info["contrastive_windows"] == 3
+    first = TextClassifier(strategy="contrastive", max_length=8, windows=3,
+                           args=TrainingArguments(contrastive_windows=1, **fast))
+    assert first.fit(texts, labels).info["contrastive_windows"] == 1
+    assert whole.info["truncated_texts"] == first.info["truncated_texts"]
