@@ -70,10 +70,10 @@ def test_contrastive_steps_read_the_windows_the_classifier_reads(small_data):
     texts, labels = small_data
     texts = [text + " and more" * 6 for text in texts]   # past 8 tokens: several windows
     fast = {"contrastive_min_steps": 2, "contrastive_max_steps": 2}
-    whole = TextClassifier(strategy="contrastive", max_length=8, windows=3,
+    whole = TextClassifier(strategy="contrastive", max_length=8, windows=3, use_cache=False,
                            args=TrainingArguments(**fast)).fit(texts, labels)
     assert whole.info["contrastive_windows"] == 3
-    first = TextClassifier(strategy="contrastive", max_length=8, windows=3,
+    first = TextClassifier(strategy="contrastive", max_length=8, windows=3, use_cache=False,
                            args=TrainingArguments(contrastive_windows=1, **fast))
     assert first.fit(texts, labels).info["contrastive_windows"] == 1
     assert whole.info["truncated_texts"] == first.info["truncated_texts"]

@@ -266,12 +266,12 @@ class TransformerEncoder:
         return sum(i == unknown for i in ids) / len(ids) if ids else 0.0
 
     # ---- encoding --------------------------------------------------------------
-    def tokenize(self, texts):
+    def tokenize(self, texts, count=True):
         """Token ids per text (after the model's prompt prefix, if it has one), truncated to
-        max_length; counts the truncated ones."""
+        max_length; counts the truncated ones (unless `count` is False)."""
         self.load()
         encodings = self._backend.encode_batch([self.prefix + str(t) for t in texts])
-        self.truncated += sum(1 for e in encodings if e.overflowing)
+        self.truncated += count * sum(1 for e in encodings if e.overflowing)
         return [e.ids for e in encodings]
 
     def window_ids(self, texts, windows=None):
@@ -286,7 +286,7 @@ class TransformerEncoder:
         count = windows is None
         limit = self.windows if windows is None else windows
         if limit == 1 or self._tokenizer.num_special_tokens_to_add() != 2:
-            ids = self.tokenize(texts)
+            ids = self.tokenize(texts, count)
             return ids, np.arange(len(ids))
         encodings = self._whole.encode_batch([self.prefix + str(t) for t in texts])
         prompt = self._backend.encode(self.prefix).ids[1:-1] if self.prefix else []
