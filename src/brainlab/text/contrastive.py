@@ -30,7 +30,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .distributed import world
-from .encoders import pad_batch, trains_in_bf16
+from .encoders import mean_over_windows, pad_batch, trains_in_bf16
 from .fastbert import HuggingFaceForward
 
 OBJECTIVES = ("supcon", "triplet")
@@ -211,12 +211,8 @@ class ContrastiveTuner:
         spans = [self.windows_of[r] for r in rows]
         windows = np.concatenate(spans)
         pooled = self._encode_windows(encoder, network, ids, windows, pad_id, normalize=False)
-        owner = torch.from_numpy(np.repeat(np.arange(len(rows)), [len(s) for s in spans]))
-        owner = owner.to(pooled.device)
-        counts = torch.tensor([float(len(ids[w])) for w in windows], device=pooled.device)
-        summed = pooled.new_zeros((len(rows), pooled.shape[1])).index_add(
-            0, owner, pooled * counts[:, None])
-        return summed / pooled.new_zeros(len(rows)).index_add(0, owner, counts)[:, None]
+        owner = np.repeat(np.arange(len(rows)), [len(span) for span in spans])
+        return mean_over_windows(pooled, [ids[w] for w in windows], owner, len(rows))
 
     def _encode_windows(self, encoder, network, ids, rows, pad_id, normalize=True):
         """Vectors of the token lists `rows`, in their order, encoded in length-sorted

@@ -274,16 +274,15 @@ class TransformerEncoder:
         self.truncated += count * sum(1 for e in encodings if e.overflowing)
         return [e.ids for e in encodings]
 
-    def window_ids(self, texts, windows=None):
+    def window_ids(self, texts, windows=None, count=True):
         """(ids, owner): the token ids of each window and the index of its text. A text of
         up to max_length tokens is one window, exactly as `tokenize` gives it; a longer one
         is read in up to `windows` consecutive windows of max_length tokens, each with the
         model's special tokens and prompt prefix (a text beyond them all is truncated, and
         counted). A tokenizer that does not wrap a text in one special token at each end
-        (as BERT's and XLM-R's do) gets one window. `windows` other than None overrides
-        the encoder's count, and its truncations are not counted."""
+        (as BERT's and XLM-R's do) gets one window. `windows` overrides the encoder's
+        number; `count=False` leaves the truncated count as it is (training reads)."""
         self.load()
-        count = windows is None
         limit = self.windows if windows is None else windows
         if limit == 1 or self._tokenizer.num_special_tokens_to_add() != 2:
             ids = self.tokenize(texts, count)
@@ -334,10 +333,7 @@ class TransformerEncoder:
         bar.close()
         if not several:
             return pooled
-        counts = np.array([len(i) for i in ids], dtype=np.float32)
-        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        np.add.at(result, owner, pooled * counts[:, None])
-        result /= np.bincount(owner, weights=counts, minlength=len(texts))[:, None]
+        result = mean_over_windows(torch.from_numpy(pooled), ids, owner, len(texts)).numpy()
         if self.normalize:
             result /= np.linalg.norm(result, axis=1, keepdims=True).clip(min=1e-12)
         return result
@@ -366,6 +362,20 @@ def prompt_prefix(directory):
         return str((config.get("prompts") or {}).get(name, "")) if name else ""
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
         raise ValueError(f"{path}: not a valid prompt configuration ({error})") from None
+
+
+def mean_over_windows(pooled, ids, owner, texts):
+    """(texts, d) torch: each text's vector, the mean of its windows' vectors `pooled`
+    weighted by their token counts (len(ids[i])); owner[i] is window i's text. Gradients
+    flow through it (contrastive's steps use it as `encode` does)."""
+    import torch
+
+    owner = torch.as_tensor(np.asarray(owner), device=pooled.device)
+    counts = torch.tensor([float(len(i)) for i in ids], dtype=pooled.dtype,
+                          device=pooled.device)
+    summed = pooled.new_zeros((texts, pooled.shape[1])).index_add(
+        0, owner, pooled * counts[:, None])
+    return summed / pooled.new_zeros(texts).index_add(0, owner, counts)[:, None]
 
 
 def pad_batch(sequences, pad_id=0):

@@ -37,7 +37,7 @@ def adapt_encoder(strategy, texts, y, objective="supcon", windows=None):
     # text is seen as the head reads it, the mean of its windows' vectors
     texts = list(texts) + named
     windows = windows or args.contrastive_windows or encoder.windows
-    ids, owner = encoder.window_ids(texts, windows)
+    ids, owner = encoder.window_ids(texts, windows, count=False)   # the head counts
     labels = np.concatenate([np.asarray(y), np.asarray(named_y, dtype=int)])
     history = tuner.fit(encoder, ids, labels, encoder.tokenizer.pad_token_id or 0,
                         owner if len(ids) > len(texts) else None)
