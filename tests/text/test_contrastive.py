@@ -137,9 +137,10 @@ def test_chunked_encoding_gives_each_text_its_own_vector_in_the_callers_order():
 
 
 def test_the_learning_rate_follows_the_encoders_depth_and_the_labels_unless_set():
-    """MiniLM's 6 layers: 1e-4 below 12 labels per class, 6e-5 from there; 2e-5 for a
-    12-layer encoder (multilingual-e5-small lost 3.1 points to its frozen features at 6e-5
-    on the Chinese reviews) at any budget; a set rate wins."""
+    """MiniLM's 6 layers: 1e-4 below 12 labels per class, 6e-5 from there (finetune's
+    careful start: 3e-5 with one label a class); 2e-5 for a 12-layer encoder
+    (multilingual-e5-small lost 3.1 points to its frozen features at 6e-5 on the Chinese
+    reviews) at any budget; a set rate wins."""
     from brainlab.text.training import TrainingArguments
 
     assert TrainingArguments().contrastive_rate(6) == 6e-5
@@ -147,6 +148,13 @@ def test_the_learning_rate_follows_the_encoders_depth_and_the_labels_unless_set(
     assert TrainingArguments().contrastive_rate(6, per_class=12) == 6e-5
     assert TrainingArguments().contrastive_rate(12) == 2e-5
     assert TrainingArguments().contrastive_rate(12, per_class=8) == 2e-5
+    # finetune's careful step: 3e-5 with one label a class on a shallow encoder only
+    assert TrainingArguments().contrastive_rate(6, per_class=1, careful=True) == 3e-5
+    assert TrainingArguments().contrastive_rate(6, per_class=2, careful=True) == 1e-4
+    assert TrainingArguments().contrastive_rate(6, per_class=1) == 1e-4
+    assert TrainingArguments().contrastive_rate(12, per_class=1, careful=True) == 2e-5
+    assert TrainingArguments(contrastive_learning_rate=1e-4).contrastive_rate(
+        6, per_class=1, careful=True) == 1e-4
     assert TrainingArguments(contrastive_learning_rate=1e-4).contrastive_rate(12) == 1e-4
     with pytest.raises(ValueError, match="contrastive_learning_rate must be a positive number "
                                          "or None"):

@@ -41,6 +41,16 @@ def test_with_few_labels_finetune_is_contrastive_without_end_to_end_epochs(small
     np.testing.assert_allclose(TextClassifier.load(tmp_path / "model").predict_proba(texts),
                                tuned.predict_proba(texts), rtol=1e-4, atol=1e-5)
 
+    # with one label a class finetune's start takes a smaller step than contrastive's,
+    # which on BBC News fell below the frozen features with the larger one
+    first = [list(few_labels).index(label) for label in sorted(set(few_labels))]
+    one_texts, one_labels = [few_texts[i] for i in first], [few_labels[i] for i in first]
+    tuned = TextClassifier(strategy="finetune", seed=0).fit(one_texts, one_labels)
+    adapted = TextClassifier(strategy="contrastive", seed=0).fit(one_texts, one_labels)
+    assert tuned.info["finetune_started_from"] == "contrastive adaptation"
+    assert tuned.info["contrastive_learning_rate"] == 3e-5
+    assert adapted.info["contrastive_learning_rate"] == 1e-4
+
     # without the contrastive start there is nothing left to train: the probe is kept
     plain = TrainingArguments(finetune_contrastive_start=False)
     tuned = TextClassifier(strategy="finetune", seed=0, args=plain).fit(few_texts, few_labels)

@@ -12,11 +12,13 @@ import numpy as np
 from .features import FeaturesStrategy
 
 
-def adapt_encoder(strategy, texts, y, objective="supcon", windows=None):
+def adapt_encoder(strategy, texts, y, objective="supcon", windows=None, careful=False):
     """Contrastive steps over (texts, y) and the class names' sentences, in place on
     `strategy.encoder` (a FeaturesStrategy's); records its facts in `strategy.info`. The
     steps see up to `windows` windows of a long text (None: TrainingArguments'
-    contrastive_windows, else as many as the encoder reads)."""
+    contrastive_windows, else as many as the encoder reads); `careful`: the step of a
+    strategy that must not fall below the frozen features
+    (TrainingArguments.contrastive_rate)."""
     from ..contrastive import ContrastiveTuner, contrastive_steps
     from ..distributed import training_device
 
@@ -27,7 +29,7 @@ def adapt_encoder(strategy, texts, y, objective="supcon", windows=None):
     # share of it rather than growing it (movie sentences, 8 per class, 5 seeds: batches
     # of 16 scored 0.716 in 3-4 s, of all 26 texts 0.714 in 4-5 s)
     batch = max(4, min(args.contrastive_batch_size, len(texts)))
-    rate = args.contrastive_rate(encoder.layers, len(texts) / len(np.unique(y)))
+    rate = args.contrastive_rate(encoder.layers, len(texts) / len(np.unique(y)), careful)
     tuner = ContrastiveTuner(steps=steps, batch_size=batch, learning_rate=rate,
                              temperature=args.contrastive_temperature, objective=objective,
                              seed=strategy.seed, verbose=strategy.verbose,

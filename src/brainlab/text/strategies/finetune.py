@@ -53,7 +53,8 @@ class FineTuneStrategy(FeaturesStrategy):
         elif contrastive:   # on the training part only: the held-out texts judge it too
             # the first window of a long text, as the end-to-end epochs after it read;
             # every window where the adapted model is kept (nothing held out)
-            adapt_encoder(self, texts, y, windows=1 if validation is not None else None)
+            adapt_encoder(self, texts, y, windows=1 if validation is not None else None,
+                          careful=True)
             self.info["finetune_started_from"] = "contrastive adaptation"
         elif not checked and self.args.finetune_starts_contrastive(len(texts),
                                                                    self.encoder.layers):
