@@ -23,6 +23,7 @@ CONTRASTIVE_RATES = {"shallow": 6e-5, "shallow, few labels": 1e-4, "deep": 2e-5,
                      "shallow, one label, careful": 3e-5}
 SHALLOW_LAYERS = 6   # MiniLM-L6 and smaller; multilingual-e5-small has 12
 FEW_LABELS_PER_CLASS = 12
+ONE_LABEL_PER_CLASS = 2   # below this many per class on average: one label a class
 
 
 @dataclass
@@ -190,7 +191,7 @@ class TrainingArguments:
             return self.contrastive_learning_rate
         if layers > SHALLOW_LAYERS:
             return CONTRASTIVE_RATES["deep"]
-        if careful and per_class is not None and per_class < 2:
+        if careful and per_class is not None and per_class < ONE_LABEL_PER_CLASS:
             return CONTRASTIVE_RATES["shallow, one label, careful"]
         few = per_class is not None and per_class < FEW_LABELS_PER_CLASS
         return CONTRASTIVE_RATES["shallow, few labels" if few else "shallow"]
