@@ -183,10 +183,10 @@ class TrainingArguments:
         above 6 layers, and up to 6 layers 1e-4 below FEW_LABELS_PER_CLASS, 6e-5 from
         there (measured above). `careful`: finetune's start, which must not fall below
         the frozen features; with one label a class it takes 3e-5. On BBC News the
-        default 1e-4 scored 0.5 and 1.5 points below them on two splits, 3e-5 1.0 above;
-        on the sentiment sets 3e-5 gave up 0.8-3.0 of the default's 2.6-6.9 points and
-        stayed above (docs/results/benches/fewshot.md). At 2 per class the default
-        gained 3.0 on BBC News, 3e-5 2.8."""
+        default 1e-4 scored 0.5 and 1.5 points below them on two splits, 3e-5 0.3 and
+        1.0 above; on five sentiment sets 3e-5 stayed 0.8-3.9 points above them where
+        the default ranged from -0.4 to +6.9 (docs/results/benches/fewshot.md). At 2 per
+        class the default gained 3.0 on BBC News, 3e-5 2.8."""
         if self.contrastive_learning_rate is not None:
             return self.contrastive_learning_rate
         if layers > SHALLOW_LAYERS:
