@@ -4,8 +4,9 @@ temperature, steps and batch).
 
 Each variant is a JSON object of TrainingArguments fields, plus "strategy" (default
 finetune), "max_length" (TextClassifier's, in tokens), "windows" (TextClassifier's: how
-many windows of max_length tokens a long text is read in) and "more_name_sentences" (false:
-the class names' five sentences only, never the five more of label_texts.MORE_TEMPLATES).
+many windows of max_length tokens a long text is read in), "more_name_sentences" (false:
+the class names' five sentences only, never the five more of label_texts.MORE_TEMPLATES)
+and "training_attention" (fastbert.TRAINING_ATTENTION: "eager", or "sdpa" as loaded).
 For every seed the budget's texts are drawn as `compare` draws them (stratified split,
 `sample_per_class`), `features` is fitted first as the baseline, then every variant;
 printed: accuracy and fit seconds per run, then the mean of each variant and its gain in
@@ -31,7 +32,7 @@ warnings.filterwarnings("ignore")
 
 
 def main():
-    from brainlab.text import TextClassifier, label_texts
+    from brainlab.text import TextClassifier, fastbert, label_texts
     from brainlab.text.data import load_data, sample_per_class, stratified_split
     from brainlab.text.training import TrainingArguments
 
@@ -51,7 +52,7 @@ def main():
     if args.test_per_class:
         test = sample_per_class(test, args.test_per_class, seed=0)
     runs = [{"strategy": "features"}] + args.variants
-    more_templates = label_texts.MORE_TEMPLATES
+    more_templates, attention = label_texts.MORE_TEMPLATES, fastbert.TRAINING_ATTENTION
     scores = [[] for _ in runs]
     for seed in range(args.seeds):
         subset = train if args.budget == "all" else \
@@ -63,6 +64,7 @@ def main():
             windows = settings.pop("windows", None)
             more = settings.pop("more_name_sentences", True)
             label_texts.MORE_TEMPLATES = more_templates if more else ()
+            fastbert.TRAINING_ATTENTION = settings.pop("training_attention", attention)
             started = time.perf_counter()
             classifier = TextClassifier(strategy=strategy, encoder=args.encoder, seed=seed,
                                         max_length=max_length, windows=windows, verbose=0,

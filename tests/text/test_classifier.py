@@ -196,3 +196,29 @@ def test_lean_bert_forward_matches_hugging_face(encoder, packed, groups):
                        token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
     difference = ((ours - theirs) * mask[..., None]).abs().max()
     assert float(difference) < 1e-4
+
+
+def test_training_on_a_cpu_runs_eager_attention_with_the_same_math(encoder):
+    """In training (dropout on) the trainable forward's attention is TRAINING_ATTENTION,
+    whose SDPA counterpart takes no dropout on a CPU; eval mode puts back the attention the
+    model was loaded with, and both give the same token states."""
+    import torch
+
+    from brainlab.text.encoders import pad_batch
+    from brainlab.text.fastbert import TRAINING_ATTENTION, HuggingFaceForward, set_attention
+
+    model = encoder.model
+    loaded = model.config._attn_implementation
+    assert TRAINING_ATTENTION == "eager" != loaded
+    network = HuggingFaceForward(model)
+    network.train()
+    assert model.training and model.config._attn_implementation == "eager"
+    network.eval()
+    assert not model.training and model.config._attn_implementation == loaded
+    input_ids, mask = pad_batch(encoder.tokenize(["a short one", "a longer text " * 9]))
+    with torch.inference_mode():
+        theirs = network(input_ids, mask)
+        set_attention(model, "eager")
+        ours = network(input_ids, mask)
+        set_attention(model, loaded)
+    assert float(((ours - theirs) * mask[..., None]).abs().max()) < 1e-4

@@ -271,5 +271,6 @@ class ContrastiveTuner:
         bar.close()
         for parameter in frozen:
             parameter.requires_grad_(True)
-        encoder.model.to("cpu").eval()
+        network.eval()   # dropout off, attention as loaded
+        encoder.model.to("cpu")
         return self.history
