@@ -19,8 +19,8 @@ from torch.nn import functional as F
 # of 256) 10.0-13.4 s against 7.7-9.1 s, peak memory 6.0 against 4.6 GB; their first 128
 # tokens 1.55-1.69 s against 1.42-1.45 s; tweets 0.52-0.56 s against 0.47-0.50 s;
 # multilingual-e5-small on Chinese reviews 2.44-2.53 s against 2.02-2.09 s. The same
-# accuracy to the fourth decimal (docs/results/benches/fewshot.md). On a GPU SDPA's
-# kernels take dropout.
+# accuracy to the fourth decimal (bench/training_attention.py, bench/variants.py;
+# docs/results/benches/fewshot.md). On a GPU SDPA's kernels take dropout.
 TRAINING_ATTENTION = "eager"
 PACK_BELOW = 0.85   # pack a batch whose real tokens fill less than this of its grid
 ATTENTION_GROUPS = 4   # at most, of 4 texts or more each, in a packed batch
