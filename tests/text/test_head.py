@@ -72,6 +72,6 @@ def test_extra_rows_train_in_every_split_and_are_never_held_out():
     X, y = overlapping_classes(n=90, dims=10)
     extra = (np.eye(3, 10) * 3.0, np.array([0, 1, 2]))
     plain, _ = held_out_losses(X, y, 3, default=float("inf"))
-    more, more_correct = held_out_losses(X, y, 3, default=float("inf"), extra=extra)
+    more, _ = held_out_losses(X, y, 3, default=float("inf"), extra=extra)
     assert more.shape == plain.shape == (len(STRENGTHS), len(y))   # the same held-out texts
     assert not np.allclose(more, plain)   # fitted with the extra rows

@@ -31,6 +31,8 @@ STRENGTHS = tuple(float(c) for c in np.logspace(-2, 2, 9))   # includes DEFAULT_
 MIN_PER_CLASS_TO_CHOOSE = 20
 CROSS_VALIDATION_LIMIT = 3000   # up to this many texts, k-fold; above, one held-out split
 MAX_ITERATIONS = 500
+
+
 def more_right(chosen, default):
     """Whether `chosen` labels more held-out texts right than `default` by more than two
     standard errors of the paired difference (McNemar's): of the texts only one of them
