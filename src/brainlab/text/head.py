@@ -108,9 +108,8 @@ def held_out_losses(X, y, classes, strengths=STRENGTHS, seed=0, validation=None,
                  for train, held in _splits(y, seed, limit)]
     else:
         parts = [(X, y, *validation)]
-    if extra is not None and len(extra[1]):
-        parts = [(_stack(X_train, extra[0]), np.concatenate([y_train, extra[1]]), *held)
-                 for X_train, y_train, *held in parts]
+    parts = [(*_with_extra(X_train, y_train, extra), *held)
+             for X_train, y_train, *held in parts]
     starts = [None] * len(parts)
     losses, correct = [], []
     for C in strengths:
@@ -164,13 +163,19 @@ def fit_head(X, y, classes, hidden_units=0, seed=0, validation=None, args=None, 
     is measured on the user's labels alone."""
     C, facts = (None, {}) if hidden_units else \
         choose_strength(X, y, classes, seed, validation, prior, extra)
-    if extra is not None and len(extra[1]):
-        X, y = _stack(X, extra[0]), np.concatenate([y, extra[1]])
+    X, y = _with_extra(X, y, extra)
     if hidden_units:
         return _fit_hidden(X, y, classes, hidden_units, seed, validation, args)
     head = train_logistic(X, y, classes, C, seed=seed)
     facts["head_iterations"] = int(head.optimizer.iterations)
     return head, facts
+
+
+def _with_extra(X, y, extra):
+    """(X, y) followed by the `extra` (X, y) rows; X and y as they are without any."""
+    if extra is None or not len(extra[1]):
+        return X, y
+    return _stack(X, extra[0]), np.concatenate([y, extra[1]])
 
 
 def _stack(X, more):
